@@ -36,7 +36,8 @@ typedef struct eng_http_opts {
 
 /* opts may be NULL. */
 eng_http_server_t *eng_http_server_new(eng_loop_t *loop, const eng_http_opts_t *opts);
-/* Closes listeners, answers nothing more, frees pending requests. Accepts NULL. */
+/* Closes listeners, answers nothing more, frees pending requests. Accepts NULL.
+ * Free the server before its loop (it owns a timer actor on the loop). */
 void eng_http_server_free(eng_http_server_t *srv);
 
 /* Binds host:port ("127.0.0.1", 8080). port 0 picks a free port; see _port(). */
@@ -61,7 +62,8 @@ const char *eng_http_req_path(const eng_http_req_t *req);
 const char *eng_http_req_header(const eng_http_req_t *req, const char *name);
 /* The body, NUL-terminated for convenience (len excludes the NUL). Borrowed. */
 const char *eng_http_req_body(const eng_http_req_t *req, size_t *len);
-/* Monotonic ms when the request was received and when its deadline falls. */
+/* Monotonic time (loop clock) when the request was received (us) and when its deadline
+ * falls (ms). */
 int64_t eng_http_req_received_us(const eng_http_req_t *req);
 int64_t eng_http_req_deadline_ms(const eng_http_req_t *req);
 /* Replaces the reply sent if the deadline passes first. Strings copied. */

@@ -28,7 +28,8 @@ typedef struct eng_httpc_request {
 typedef struct eng_httpc_response_msg {
     eng_msg_t hdr; /* type ENG_MSG_HTTPC_RESPONSE; corr echoes the request */
     eng_err_t err; /* ENG_OK when a response arrived (any status), ENG_ERR_TIMEOUT, ENG_ERR_CONNECT,
-                      ENG_ERR_IO */
+                      ENG_ERR_IO; also ENG_ERR_INVALID (bad URL), ENG_ERR_TOO_LARGE (response
+                      over 16 MiB), ENG_ERR_SHUTTING_DOWN (client freed first) */
     char *errmsg;  /* NULL on success */
     int status;    /* HTTP status, 0 when none */
     char *body;    /* NUL-terminated, body_len bytes; owned */
@@ -38,7 +39,8 @@ typedef struct eng_httpc_response_msg {
 } eng_httpc_response_msg_t;
 
 eng_httpc_t *eng_httpc_new(eng_loop_t *loop);
-/* Pending requests are answered with ENG_ERR_SHUTTING_DOWN. Accepts NULL. */
+/* Pending requests are answered with ENG_ERR_SHUTTING_DOWN. Accepts NULL. Free it before the
+ * loop. */
 void eng_httpc_free(eng_httpc_t *c);
 /* Everything in req is copied. */
 eng_err_t eng_httpc_send(eng_httpc_t *c, eng_actor_id_t to, uint64_t corr, eng_class_t cls,
