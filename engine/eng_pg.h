@@ -23,6 +23,10 @@ typedef struct eng_pg_result eng_pg_result_t; /* one statement's result */
 typedef struct eng_pg_opts {
     int pool_size;              /* 0 = 4 */
     int64_t connect_timeout_ms; /* 0 = 3000 */
+    /* Role every pooled session runs as (sent as the startup option
+     * "-c role=..."), so Row Level Security applies even when the login role
+     * owns the tables or is a superuser. NULL = the login role. Copied. */
+    const char *session_role;
 } eng_pg_opts_t;
 
 /*
