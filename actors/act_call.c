@@ -188,7 +188,10 @@ static void touch(call_t *c, const eng_msg_t *msg)
 {
     const sch_call_ctx_t *ctx = msg_ctx(msg);
     c->last_activity_ms = eng_loop_now_ms(c->loop);
-    c->st.last_event_ms = ctx && ctx->event_ms ? ctx->event_ms : eng_loop_wall_ms(c->loop);
+    /* When the engine saw it: Vapi's own timestamps can be skewed or replayed. */
+    c->st.last_event_ms = eng_loop_wall_ms(c->loop);
+    if (!c->st.started_ms)
+        c->st.started_ms = c->st.last_event_ms;
     set_str(&c->st.last_event, sch_msg_type_name(msg->type));
     if (ctx) {
         set_str(&c->st.caller_number, ctx->caller_number);
@@ -754,8 +757,6 @@ static void resolve_done(call_t *c)
     c->st.language = c->profile.language;
     if (!c->st.status)
         c->st.status = eng_xstrdup("ringing");
-    if (!c->st.started_ms)
-        c->st.started_ms = c->st.last_event_ms;
     eng_counter_add(c->router->m_calls, 1);
     op_finish(c);
 }

@@ -88,6 +88,22 @@ static void fmt_age(int64_t ms, char *out, size_t outsz)
         snprintf(out, outsz, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
 }
 
+/* Prints s in a column of `width` characters (UTF-8 aware: "Plomería" is 8 wide). */
+static void print_col(const char *s, int width)
+{
+    int shown = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && shown < width) {
+        int n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : 4;
+        fwrite(p, 1, (size_t)n, stdout);
+        for (int i = 0; i < n && *p; i++)
+            p++;
+        shown++;
+    }
+    for (; shown <= width; shown++)
+        putchar(' ');
+}
+
 static json_t *jstr(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -172,9 +188,12 @@ static int cmd_calls(redisContext *rc, bool as_json)
             char since[32];
             fmt_age(now - st.last_event_ms, since, sizeof(since));
             snprintf(last, sizeof(last), "%s (%s ago)", st.last_event ? st.last_event : "-", since);
-            printf("%-38s %-26.26s %-12s %-8s %-20s %s\n", id,
-                   st.tenant_name ? st.tenant_name : "-", st.status ? st.status : "-", age, last,
-                   st.emergency_category ? st.emergency_category : "-");
+            print_col(id, 38);
+            print_col(st.tenant_name ? st.tenant_name : "-", 26);
+            print_col(st.status ? st.status : "-", 12);
+            print_col(age, 8);
+            print_col(last, 30);
+            printf("%s\n", st.emergency_category ? st.emergency_category : "-");
         }
         sch_call_state_deinit(&st);
     }
