@@ -16,6 +16,7 @@
 #include "act_escalation.h"
 #include "cli_classify.h"
 #include "cli_migrate.h"
+#include "cli_setup.h"
 #include "cli_tenant.h"
 #include "eng_health.h"
 #include "eng_http.h"
@@ -274,7 +275,10 @@ static void usage(FILE *out)
             "  serve                     run the engine in the foreground\n"
             "  migrate                   apply schema/sql migrations to Postgres\n"
             "  tenant create|list|show|set|suspend|activate   onboard and manage tenants\n"
+            "  tenant import FILE        create or update a whole tenant from one JSON file\n"
             "  phone add|remove          manage a tenant's phone numbers\n"
+            "  service|tech|closure add|list|remove   what a tenant offers and who does it\n"
+            "  hours set|show, booking set|show       business hours and booking rules\n"
             "  classify                  emergency classifier over JSON Lines on stdin\n"
             "  help                      this text; `serviceai <command> --help` for details\n"
             "\n"
@@ -306,6 +310,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "migrate") == 0)
         return cli_migrate_main(argc - 1, argv + 1);
+    if (cli_setup_handles(argc - 1, argv + 1)) /* tenant import, service, tech, hours, ... */
+        return cli_setup_main(argc - 1, argv + 1);
     if (strcmp(cmd, "tenant") == 0)
         return cli_tenant_main(argc - 1, argv + 1);
     if (strcmp(cmd, "phone") == 0)

@@ -15,6 +15,7 @@
  * not delay the reply.
  */
 #include "act_call.h"
+#include "act_booking.h"
 #include "act_emergency.h"
 #include "act_template.h"
 #include "act_tool.h"
@@ -718,6 +719,11 @@ static void profile_from_row(sch_tenant_profile_t *p, const eng_pg_result_t *r)
         p->greeting = eng_xstrdup(eng_pg_value(r, 0, 6));
     if (!eng_pg_is_null(r, 0, 7))
         p->extra_instructions = eng_xstrdup(eng_pg_value(r, 0, 7));
+    /* Business hours and services as spoken lines, for the prompt (0003_booking.sql). */
+    if (!eng_pg_is_null(r, 0, 8))
+        (void)act_booking_parse_text_array(eng_pg_value(r, 0, 8), &p->hours, &p->nhours);
+    if (!eng_pg_is_null(r, 0, 9))
+        (void)act_booking_parse_text_array(eng_pg_value(r, 0, 9), &p->services, &p->nservices);
 }
 
 static void cache_fill(call_t *c)
@@ -812,12 +818,14 @@ static void resolve_db(call_t *c)
         where = "t.id = $1::uuid";
         param = c->st.tenant_id;
     }
-    char sql[640];
+    char sql[900];
     snprintf(sql, sizeof(sql),
              "SELECT t.id, t.name, t.industry, t.timezone, t.language, t.status, s.greeting, "
-             "s.extra_instructions FROM tenants t "
+             "s.extra_instructions, l.hours, l.services FROM tenants t "
              "LEFT JOIN phone_numbers p ON p.tenant_id = t.id "
-             "LEFT JOIN assistant_settings s ON s.tenant_id = t.id WHERE %s LIMIT 1",
+             "LEFT JOIN assistant_settings s ON s.tenant_id = t.id "
+             "LEFT JOIN LATERAL sai_profile_lines(t.id, CASE WHEN t.language = 'es' THEN 'es' "
+             "ELSE 'en' END) l ON true WHERE %s LIMIT 1",
              where);
     const char *params[] = {param};
     /* Routing a number to its tenant is the one cross-tenant read of the call path. */

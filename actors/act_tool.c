@@ -4,6 +4,7 @@
  * `handlers` below.
  */
 #include "act_tool.h"
+#include "act_booking.h"
 #include "eng_alloc.h"
 
 #include <stdlib.h>
@@ -13,6 +14,11 @@ static const struct {
     const char *name;
     act_tool_start_fn start;
 } handlers[] = {
+    {"check_availability", act_booking_check_availability},
+    {"book_appointment", act_booking_book},
+    {"reschedule_appointment", act_booking_reschedule},
+    {"cancel_appointment", act_booking_cancel},
+    {"lookup_customer", act_booking_lookup_customer},
     {NULL, NULL},
 };
 

@@ -201,7 +201,7 @@ static void engine_start(world_t *w)
         _exit(127);
     }
     w->engine = pid;
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 600; i++) { /* up to 30 s: shared, loaded CI machines */
         resp_t r = http(w, "GET", "/healthz", NULL, NULL);
         long st = r.status;
         free(r.body);
@@ -559,8 +559,8 @@ static json_t *result_for(json_t *reply, const char *tool_call_id)
 }
 
 /* A tool-calls body with one call. */
-static char *tool_call_body(const char *call, const char *dialed, const char *tool_call_id,
-                            const char *name, const char *args_json)
+static char *tool_call_body(const char *call, const char *dialed, const char *caller,
+                            const char *tool_call_id, const char *name, const char *args_json)
 {
     json_t *j = fixture("tool-calls-object-args.json");
     json_t *msg = json_object_get(j, "message");
@@ -575,6 +575,11 @@ static char *tool_call_body(const char *call, const char *dialed, const char *to
     free(s);
     set_msg(k, "call", "id", call);
     set_msg(k, "phoneNumber", "number", dialed);
+    set_msg(k, "customer", "number", caller);
+    json_t *ccust =
+        json_object_get(json_object_get(json_object_get(k, "message"), "call"), "customer");
+    if (json_is_object(ccust))
+        json_object_set_new(ccust, "number", json_string(caller));
     s = json_dumps(k, JSON_COMPACT);
     json_decref(k);
     return s;
@@ -590,7 +595,7 @@ static void test_engine_restarted_mid_call_carries_on_from_redis(void **state)
     assert_int_equal(r.status, 200);
     free(r.body);
     free(body);
-    body = tool_call_body(id, w->b_num1, "tc-restart-1", "report_emergency",
+    body = tool_call_body(id, w->b_num1, "+13055550123", "tc-restart-1", "report_emergency",
                           "{\"category\":\"flooding\",\"description\":\"se reventó un tubo\"}");
     r = post_vapi(w, body, SECRET);
     assert_int_equal(r.status, 200);
@@ -618,7 +623,7 @@ static void test_engine_restarted_mid_call_carries_on_from_redis(void **state)
     json_decref(again);
 
     /* A new tool call after the restart still knows the tenant and its language. */
-    body = tool_call_body(id, w->b_num1, "tc-restart-2", "transfer_call",
+    body = tool_call_body(id, w->b_num1, "+13055550123", "tc-restart-2", "transfer_call",
                           "{\"reason\":\"quiere hablar con una persona\"}");
     r = post_vapi(w, body, SECRET);
     assert_int_equal(r.status, 200);
@@ -655,7 +660,7 @@ static void test_repeated_tool_call_id_returns_the_first_result_and_marks_once(v
     resp_t r = post_vapi(w, body, SECRET);
     free(r.body);
     free(body);
-    body = tool_call_body(id, w->a_num1, "tc-rep-1", "report_emergency",
+    body = tool_call_body(id, w->a_num1, "+15125550142", "tc-rep-1", "report_emergency",
                           "{\"category\":\"gas_leak\",\"description\":\"smells like gas\"}");
     for (int i = 0; i < 3; i++) {
         r = post_vapi(w, body, SECRET);
@@ -677,7 +682,8 @@ static void test_unknown_tool_gets_an_error_result_not_a_failure(void **state)
     world_t *w = *state;
     char id[64];
     call_id(id, sizeof(id), w, "unknowntool");
-    char *body = tool_call_body(id, w->a_num1, "tc-unk-1", "order_pizza", "{\"size\":\"large\"}");
+    char *body = tool_call_body(id, w->a_num1, "+15125550142", "tc-unk-1", "order_pizza",
+                                "{\"size\":\"large\"}");
     resp_t r = post_vapi(w, body, SECRET);
     assert_int_equal(r.status, 200);
     json_t *j = parse(&r);
@@ -771,6 +777,97 @@ static void test_ops_tool_lists_the_live_call_and_shows_its_hot_state(void **sta
     free(out);
 }
 
+/* The example HVAC company of docs/examples: imported, then called and booked through Vapi. */
+static void test_imported_tenant_states_its_hours_and_books_through_the_webhook(void **state)
+{
+    world_t *w = *state;
+    char *out = NULL;
+    int rc = run_capture(&out, "'%s' tenant import '%s/docs/examples/hvac-tenant.json' 2>&1",
+                         SAI_BINARY, SAI_SOURCE_DIR);
+    if (rc != 0)
+        fail_msg("tenant import failed (%d): %s", rc, out);
+    free(out);
+
+    char id[64], caller[20];
+    call_id(id, sizeof(id), w, "import");
+    /* A new caller each run: the same caller booking the same service twice is deduplicated. */
+    snprintf(caller, sizeof(caller), "+1737%07d", atoi(w->run_tag) % 10000000);
+    char *body = webhook("assistant-request-iso-ts.json", id, "+15125550142", caller);
+    resp_t r = post_vapi(w, body, SECRET);
+    assert_int_equal(r.status, 200);
+    json_t *j = parse(&r);
+    json_t *a = assistant_of(j);
+    const char *prompt = system_prompt(a);
+    assert_non_null(strstr(prompt, "Lone Star Heating & Air"));
+    assert_non_null(strstr(prompt, "AC repair")); /* services from the import */
+    assert_non_null(strstr(prompt, "7:30"));      /* weekday hours from the import */
+    assert_string_equal(transcriber_language(a), "multi");
+    json_decref(j);
+    free(r.body);
+    free(body);
+
+    /* check_availability offers slots with ids; book_appointment books one of them. The
+     * imported tenant outlives a run, so the tool call ids are unique per run. */
+    char tc1[64], tc2[64];
+    snprintf(tc1, sizeof(tc1), "tc-imp-1-%s", w->run_tag);
+    snprintf(tc2, sizeof(tc2), "tc-imp-2-%s", w->run_tag);
+    body = tool_call_body(id, "+15125550142", caller, tc1, "check_availability",
+                          "{\"service\":\"AC repair\"}");
+    r = post_vapi(w, body, SECRET);
+    assert_int_equal(r.status, 200);
+    j = parse(&r);
+    json_t *res = result_for(j, tc1);
+    assert_non_null(res);
+    const char *slots = json_string_value(json_object_get(res, "result"));
+    if (!slots)
+        fail_msg("check_availability gave no result: %s", r.body);
+    const char *sid = strstr(slots, "s_");
+    assert_non_null(sid);
+    char slot_id[64];
+    size_t n = strspn(sid, "s_0123456789abcdef");
+    assert_true(n > 3 && n < sizeof(slot_id));
+    memcpy(slot_id, sid, n);
+    slot_id[n] = '\0';
+    json_decref(j);
+    free(r.body);
+    free(body);
+
+    char args[512];
+    snprintf(args, sizeof(args),
+             "{\"slot_id\":\"%s\",\"service\":\"AC repair\",\"customer_name\":\"Jane "
+             "Doe\",\"address\":\"12 Elm St, Austin TX\",\"issue_description\":\"AC blows warm "
+             "air\"}",
+             slot_id);
+    body = tool_call_body(id, "+15125550142", caller, tc2, "book_appointment", args);
+    r = post_vapi(w, body, SECRET);
+    assert_int_equal(r.status, 200);
+    j = parse(&r);
+    res = result_for(j, tc2);
+    assert_non_null(res);
+    const char *booked = json_string_value(json_object_get(res, "result"));
+    if (!booked)
+        fail_msg("book_appointment failed: %s", r.body);
+    assert_non_null(strstr(booked, "Jane Doe"));
+    json_decref(j);
+    free(r.body);
+    free(body);
+
+    /* The appointment exists, for this caller, from this call. */
+    PGconn *c = PQconnectdb(pg_dsn());
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "SET app.scope = 'platform'"));
+    const char *params[] = {id};
+    PGresult *q = PQexecParams(c,
+                               "SELECT cu.phone FROM appointments a JOIN customers cu ON "
+                               "cu.id = a.customer_id WHERE a.vapi_call_id = $1",
+                               1, NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(q), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(q), 1);
+    assert_string_equal(PQgetvalue(q, 0, 0), caller);
+    PQclear(q);
+    PQfinish(c);
+}
+
 static void test_sigterm_drains_and_exits_cleanly(void **state)
 {
     world_t *w = *state;
@@ -797,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_unknown_tool_gets_an_error_result_not_a_failure),
         cmocka_unit_test(test_final_user_transcript_with_a_gas_smell_marks_the_call),
         cmocka_unit_test(test_ops_tool_lists_the_live_call_and_shows_its_hot_state),
+        cmocka_unit_test(test_imported_tenant_states_its_hours_and_books_through_the_webhook),
         cmocka_unit_test(test_sigterm_drains_and_exits_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

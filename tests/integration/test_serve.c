@@ -114,7 +114,7 @@ static int setup(void **state)
         usleep(50000);
     }
     w.engine = spawn_engine(w.port, url, NULL, -1);
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 600; i++) { /* up to 30 s: shared, loaded CI machines */
         if (get(w.port, "/healthz", NULL) == 200)
             break;
         usleep(50000);
