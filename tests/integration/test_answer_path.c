@@ -868,6 +868,50 @@ static void test_imported_tenant_states_its_hours_and_books_through_the_webhook(
     PQfinish(c);
 }
 
+static void test_transcript_detection_wins_and_report_emergency_is_recorded_once(void **state)
+{
+    world_t *w = *state;
+    char id[64];
+    call_id(id, sizeof(id), w, "both");
+    char *body = webhook("assistant-request-iso-ts.json", id, w->a_num1, "+15125550142");
+    resp_t r = post_vapi(w, body, SECRET);
+    free(r.body);
+    free(body);
+    json_t *t = fixture("transcript-final-user.json");
+    json_object_set_new(json_object_get(t, "message"), "transcript",
+                        json_string("there's smoke coming out of the furnace vent right now"));
+    set_msg(t, "call", "id", id);
+    set_msg(t, "phoneNumber", "number", w->a_num1);
+    char *s = json_dumps(t, JSON_COMPACT);
+    json_decref(t);
+    r = post_vapi(w, s, SECRET);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    free(s);
+    char *cat = wait_call_row(id, "emergency_category");
+    assert_non_null(cat);
+    assert_string_equal(cat, "fire_smoke");
+    free(cat);
+
+    /* The model reports it too, with another category: recorded as a confirmation only. */
+    body = tool_call_body(id, w->a_num1, "+15125550142", "tc-both-1", "report_emergency",
+                          "{\"category\":\"gas_leak\",\"description\":\"smoke from vent\"}");
+    r = post_vapi(w, body, SECRET);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    free(body);
+    char *confirmed = wait_call_row(id, "emergency_confirmed_by");
+    assert_non_null(confirmed);
+    assert_string_equal(confirmed, "report_emergency");
+    char *source = call_row(id, "emergency_source");
+    assert_string_equal(source, "transcript");
+    cat = call_row(id, "emergency_category");
+    assert_string_equal(cat, "fire_smoke"); /* the first detection stands */
+    free(confirmed);
+    free(source);
+    free(cat);
+}
+
 static void test_sigterm_drains_and_exits_cleanly(void **state)
 {
     world_t *w = *state;
@@ -895,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_final_user_transcript_with_a_gas_smell_marks_the_call),
         cmocka_unit_test(test_ops_tool_lists_the_live_call_and_shows_its_hot_state),
         cmocka_unit_test(test_imported_tenant_states_its_hours_and_books_through_the_webhook),
+        cmocka_unit_test(test_transcript_detection_wins_and_report_emergency_is_recorded_once),
         cmocka_unit_test(test_sigterm_drains_and_exits_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
