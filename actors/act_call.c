@@ -371,24 +371,13 @@ static bool emergency_mark(call_t *c, const char *category, const char *cue, con
     return true;
 }
 
-static bool emg_category_parse(const char *name, act_emg_category_t *out)
-{
-    for (int i = ACT_EMG_NONE + 1; i < ACT_EMG__COUNT; i++) {
-        if (strcmp(act_emg_category_name((act_emg_category_t)i), name) == 0) {
-            *out = (act_emg_category_t)i;
-            return true;
-        }
-    }
-    return false;
-}
-
 static void tool_report_emergency(call_t *c, const sch_tool_call_t *tc, eng_buf_t *out,
                                   bool *is_error)
 {
     const char *category = sch_tool_arg(tc, "category");
     const char *desc = sch_tool_arg(tc, "description");
     act_emg_category_t cat;
-    if (!category || !emg_category_parse(category, &cat)) {
+    if (!category || !act_emg_category_parse(category, &cat)) {
         /* The model did not name a policy category: classify its description. */
         act_emg_result_t res;
         const char *text = desc ? desc : "";

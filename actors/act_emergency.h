@@ -95,4 +95,7 @@ bool act_emg_industry_parse(const char *s, act_emg_industry_t *out);
  * unknown; *out untouched. */
 bool act_emg_category_parse(const char *s, act_emg_category_t *out);
 
+/* True if the internal word table is in the order its binary search needs (for tests). */
+bool act_emg_selfcheck(void);
+
 #endif
