@@ -230,7 +230,13 @@ static int cmd_serve(int argc, char **argv)
     adp_vapi_config_t vc = {0};
     vc.secret = cfg.vapi_secret;
     vc.public_url = cfg.public_url;
+    vc.inbox_redis = redis;
     vapi = adp_vapi_front_new(loop, http, &vc);
+    if (!vapi) {
+        fprintf(stderr, "serviceai: cannot start the Vapi front\n");
+        goto out;
+    }
+    adp_vapi_front_replay_inbox(vapi); /* reports a previous engine accepted but did not save */
 
     s.sigterm = evsignal_new(eng_loop_base(loop), SIGTERM, on_signal, &s);
     s.sigint = evsignal_new(eng_loop_base(loop), SIGINT, on_signal, &s);

@@ -111,6 +111,7 @@ typedef struct call {
 static void call_process(call_t *c, eng_msg_t *msg);
 static void op_finish(call_t *c);
 static void call_retire(call_t *c);
+static void inbox_clear(call_t *c);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -595,6 +596,8 @@ static void persist_start(call_t *c)
     if (!c->st.tenant_id) {
         /* A call we never placed (unknown number): nothing to attach it to. */
         ENG_INFO(c->loop, "call.end_unrouted", "call=%s", c->st.call_id);
+        if (c->resolved)
+            inbox_clear(c); /* definitely no tenant: nothing will ever save it */
         call_retire(c);
         return;
     }
@@ -656,9 +659,10 @@ static void persist_done(call_t *c, const eng_pg_result_msg_t *r)
         c->persist_attempts++;
         if (c->persist_attempts >= PERSIST_MAX_ATTEMPTS) {
             eng_counter_add(c->router->m_persist_failed, 1);
-            ENG_ERROR(c->loop, "call.persist_failed", "call=%s attempts=%d err=%s", c->st.call_id,
+            ENG_ERROR(c->loop, "call.persist_failed",
+                      "call=%s attempts=%d err=%s kept=inbox_until_restart", c->st.call_id,
                       c->persist_attempts, r->errmsg ? r->errmsg : eng_err_str(r->err));
-            call_retire(c);
+            call_retire(c); /* the inbox copy stays: the next start replays it */
             return;
         }
         int64_t backoff = 250LL << (c->persist_attempts < 7 ? c->persist_attempts : 7);
@@ -672,7 +676,16 @@ static void persist_done(call_t *c, const eng_pg_result_msg_t *r)
     }
     ENG_INFO(c->loop, "call.ended", "call=%s tenant=%s reason=%s", c->st.call_id, c->st.tenant_id,
              c->end_report->ended_reason ? c->end_report->ended_reason : "-");
+    inbox_clear(c);
     call_retire(c);
+}
+
+/* The report is saved (or belongs to no tenant): its inbox copy can go. */
+static void inbox_clear(call_t *c)
+{
+    const char *argv[] = {"HDEL", SCH_EOC_INBOX_KEY, c->st.call_id};
+    size_t lens[] = {4, strlen(SCH_EOC_INBOX_KEY), strlen(c->st.call_id)};
+    redis_fire(c, 3, argv, lens);
 }
 
 /* The call is over: drop it from the live index, keep a short-lived copy of

@@ -113,6 +113,10 @@ typedef struct adp_vapi_config {
     /* The `error` of each tool call that cannot be answered in time (default: the system
      * is slow, a person will call back). The model turns it into speech. */
     const char *tool_slow_text;
+    /* Durable inbox for end-of-call reports (SCH_EOC_INBOX_KEY): the raw report is stored in
+     * Redis before the 200 goes out, and cleared by the call actor once the call is persisted,
+     * so a crash in between delays the record instead of losing it. Borrowed; NULL = no inbox. */
+    struct eng_redis *inbox_redis;
 } adp_vapi_config_t;
 
 /* Resolved defaults (static strings) for the optional fields. */

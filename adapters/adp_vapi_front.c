@@ -12,6 +12,7 @@
  * ENG_MSG_DEAD_LETTER (its target stopped) answer at once instead of waiting.
  */
 #include "adp_vapi_front.h"
+#include "eng_redis.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,11 +78,15 @@ struct adp_vapi_front {
     eng_actor_id_t actor;
     config_copy_t conf;
     eng_map_t pending; /* request id -> pending_t* */
+    eng_map_t inbox;   /* inbox write corr -> inbox_wait_t*: reports waiting to be stored */
+    uint64_t next_inbox;
 
     eng_metrics_t *metrics;
     eng_counter_t *m_auth_failures;
     eng_counter_t *m_decode_failures;
     eng_counter_t *m_late_replies;
+    eng_counter_t *m_inbox_failures;
+    eng_counter_t *m_replayed;
     /* Per type, created on first use. */
     eng_counter_t *m_messages[ADP_VAPI_T__COUNT];
     eng_counter_t *m_unused[ADP_VAPI_T__COUNT];
@@ -310,6 +315,13 @@ static void on_tool_results(adp_vapi_front_t *f, const sch_tool_results_t *resul
     pending_free(p);
 }
 
+#define REPLAY_CORR UINT64_MAX /* corr of the start-up inbox read */
+#define REPLAY_RETRY_MS 500
+enum { MSG_REPLAY_RETRY = ENG_MSG_USER - 20 }; /* timer: read the inbox again */
+
+static void inbox_stored(adp_vapi_front_t *f, const eng_redis_reply_msg_t *r);
+static void inbox_replay(adp_vapi_front_t *f, const eng_redis_reply_msg_t *r);
+
 static void front_handle(eng_actor_t *self, eng_msg_t *msg)
 {
     adp_vapi_front_t *f = eng_actor_state(self);
@@ -330,6 +342,15 @@ static void front_handle(eng_actor_t *self, eng_msg_t *msg)
     case ENG_MSG_TICK:
         why = FB_DEADLINE;
         break;
+    case MSG_REPLAY_RETRY:
+        adp_vapi_front_replay_inbox(f);
+        return;
+    case ENG_MSG_REDIS_REPLY:
+        if (msg->corr == REPLAY_CORR)
+            inbox_replay(f, (const eng_redis_reply_msg_t *)msg);
+        else
+            inbox_stored(f, (const eng_redis_reply_msg_t *)msg);
+        return;
     default:
         ENG_DEBUG(f->loop, "vapi.front_ignored", "type=%u", (unsigned)msg->type);
         return;
@@ -386,6 +407,98 @@ static void forward_after_ack(adp_vapi_front_t *f, eng_http_req_id_t id, adp_vap
         ENG_WARN(f->loop, "vapi.forward_failed", "type=%s err=%s", adp_vapi_type_name(type),
                  eng_err_name(err));
     }
+}
+
+/*
+ * End-of-call reports are the call's record (transcript, cost, recording):
+ * Vapi does not send them twice, so the raw body is stored in the inbox hash
+ * before the 200 goes out. The call actor clears the entry once the call row
+ * is saved; whatever is left when an engine starts is replayed.
+ */
+typedef struct inbox_wait {
+    eng_http_req_id_t id;
+    adp_vapi_type_t type;
+    int64_t received_us;
+    eng_msg_t *msg;
+} inbox_wait_t;
+
+static bool inbox_store(adp_vapi_front_t *f, eng_http_req_id_t id, adp_vapi_type_t type,
+                        int64_t received_us, eng_msg_t *msg, const char *body, size_t len)
+{
+    const sch_call_event_t *ev = (const sch_call_event_t *)msg;
+    if (!f->conf.cfg.inbox_redis || !ev->ctx.call_id)
+        return false;
+    uint64_t corr = ++f->next_inbox;
+    const char *argv[] = {"HSET", SCH_EOC_INBOX_KEY, ev->ctx.call_id, body};
+    size_t lens[] = {4, strlen(SCH_EOC_INBOX_KEY), strlen(ev->ctx.call_id), len};
+    if (eng_redis_command(f->conf.cfg.inbox_redis, f->actor, corr, ENG_CLASS_LIVE, 4, argv, lens) !=
+        ENG_OK)
+        return false;
+    inbox_wait_t *w = eng_xcalloc(1, sizeof(*w));
+    w->id = id;
+    w->type = type;
+    w->received_us = received_us;
+    w->msg = msg;
+    eng_map_put_u64(&f->inbox, corr, w);
+    return true;
+}
+
+static void forward_after_ack(adp_vapi_front_t *f, eng_http_req_id_t id, adp_vapi_type_t type,
+                              int64_t received_us, eng_msg_t *msg);
+
+/* The inbox write finished (or failed): acknowledge and hand the report on either way. */
+static void inbox_stored(adp_vapi_front_t *f, const eng_redis_reply_msg_t *r)
+{
+    inbox_wait_t *w = eng_map_del_u64(&f->inbox, r->hdr.corr);
+    if (!w)
+        return;
+    if (r->err != ENG_OK) {
+        eng_counter_add(f->m_inbox_failures, 1);
+        ENG_WARN(f->loop, "vapi.inbox_write_failed", "err=%s", eng_err_name(r->err));
+    }
+    forward_after_ack(f, w->id, w->type, w->received_us, w->msg);
+    free(w);
+}
+
+/* Start-up: every report still in the inbox goes to the router again. */
+static void inbox_replay(adp_vapi_front_t *f, const eng_redis_reply_msg_t *r)
+{
+    if (r->err != ENG_OK || r->value.type != ENG_REDIS_ARRAY) {
+        /* Redis is still connecting, or down: the inbox waits, we try again. */
+        ENG_DEBUG(f->loop, "vapi.inbox_replay_retry", "err=%s", eng_err_name(r->err));
+        eng_timer_after(
+            f->loop, f->actor, REPLAY_RETRY_MS,
+            eng_msg_new(sizeof(eng_msg_t), MSG_REPLAY_RETRY, ENG_CLASS_BACKGROUND, NULL));
+        return;
+    }
+    eng_actor_id_t router = eng_actor_lookup(f->loop, SCH_CALL_ROUTER_NAME);
+    for (size_t i = 0; i + 1 < r->value.nelem; i += 2) {
+        const eng_redis_value_t *body = &r->value.elem[i + 1];
+        eng_msg_t *msg = NULL;
+        adp_vapi_type_t type;
+        char why[200];
+        if (body->type != ENG_REDIS_STRING ||
+            adp_vapi_decode(body->str, body->len, &msg, &type, why, sizeof(why)) != ENG_OK ||
+            !msg) {
+            ENG_WARN(f->loop, "vapi.inbox_unreadable", "call=%s", r->value.elem[i].str);
+            eng_msg_free(msg);
+            continue;
+        }
+        eng_counter_add(f->m_replayed, 1);
+        ENG_INFO(f->loop, "vapi.inbox_replayed", "call=%s", r->value.elem[i].str);
+        (void)eng_send(f->loop, router, msg);
+    }
+}
+
+void adp_vapi_front_replay_inbox(adp_vapi_front_t *f)
+{
+    if (!f->conf.cfg.inbox_redis)
+        return;
+    const char *argv[] = {"HGETALL", SCH_EOC_INBOX_KEY};
+    size_t lens[] = {7, strlen(SCH_EOC_INBOX_KEY)};
+    if (eng_redis_command(f->conf.cfg.inbox_redis, f->actor, REPLAY_CORR, ENG_CLASS_BACKGROUND, 2,
+                          argv, lens) != ENG_OK)
+        ENG_WARN(f->loop, "vapi.inbox_replay_failed", "err=%s", "not sent");
 }
 
 static pending_t *pending_new(eng_http_req_id_t id, adp_vapi_type_t type, int64_t received_us,
@@ -503,10 +616,16 @@ static void on_webhook(eng_http_server_t *srv, eng_http_req_t *req, void *arg)
         reply_body(f, id, type, received_us, 200, empty_body, sizeof(empty_body) - 1);
         return;
     }
-    if (msg->type == SCH_MSG_ASSISTANT_REQUEST || msg->type == SCH_MSG_TOOL_CALLS)
+    if (msg->type == SCH_MSG_ASSISTANT_REQUEST || msg->type == SCH_MSG_TOOL_CALLS) {
         start_live(f, req, type, msg);
-    else
+    } else if (msg->type == SCH_MSG_END_OF_CALL &&
+               inbox_store(f, id, type, received_us, msg, body, len)) {
+        /* acknowledged once stored (inbox_stored); the Redis command timeout (1 s) is well
+         * inside the HTTP deadline, and the fallback is a plain 200 all the same */
+        eng_http_req_set_fallback(req, 200, JSON_TYPE, empty_body);
+    } else {
         forward_after_ack(f, id, type, received_us, msg);
+    }
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -530,6 +649,12 @@ adp_vapi_front_t *adp_vapi_front_new(eng_loop_t *loop, eng_http_server_t *srv,
     f->m_late_replies =
         eng_metrics_counter(f->metrics, "serviceai_vapi_late_replies_total", NULL,
                             "Domain replies that arrived after the fallback was sent");
+    f->m_inbox_failures =
+        eng_metrics_counter(f->metrics, "serviceai_vapi_inbox_write_failures_total", NULL,
+                            "End-of-call reports acknowledged without a durable inbox copy");
+    f->m_replayed = eng_metrics_counter(f->metrics, "serviceai_vapi_inbox_replayed_total", NULL,
+                                        "End-of-call reports replayed from the inbox at start");
+    eng_map_init(&f->inbox);
 
     f->actor = eng_actor_spawn(loop, ADP_VAPI_FRONT_NAME, &front_ops, f);
     if (!f->actor) {
@@ -555,6 +680,13 @@ static void pending_drop(const char *skey, uint64_t ikey, void *val, void *arg)
     pending_free(p);
 }
 
+static void inbox_drop(const char *skey, uint64_t ikey, void *val, void *arg)
+{
+    inbox_wait_t *w = val;
+    eng_msg_free(w->msg);
+    free(w);
+}
+
 void adp_vapi_front_free(adp_vapi_front_t *front)
 {
     if (!front)
@@ -566,6 +698,8 @@ void adp_vapi_front_free(adp_vapi_front_t *front)
     }
     eng_map_each(&front->pending, pending_drop, front);
     eng_map_deinit(&front->pending);
+    eng_map_each(&front->inbox, inbox_drop, NULL);
+    eng_map_deinit(&front->inbox);
     config_copy_deinit(&front->conf);
     free(front);
 }

@@ -60,6 +60,9 @@ adp_vapi_front_t *adp_vapi_front_new(eng_loop_t *loop, eng_http_server_t *srv,
 void adp_vapi_front_free(adp_vapi_front_t *front);
 
 eng_actor_id_t adp_vapi_front_actor(const adp_vapi_front_t *front);
+/* Replays the end-of-call reports left in the inbox (SCH_EOC_INBOX_KEY) by a previous engine
+ * to the call router; call once at start, after the router exists. No-op without an inbox. */
+void adp_vapi_front_replay_inbox(adp_vapi_front_t *front);
 /* Live requests waiting for a domain reply. */
 size_t adp_vapi_front_pending(const adp_vapi_front_t *front);
 

@@ -25,6 +25,11 @@
 
 #define SCH_CALL_ROUTER_NAME "call-router"
 
+/* Redis hash of end-of-call reports accepted but not yet persisted: field = call id,
+ * value = the raw webhook body (schema/redis.md). Written by the Vapi front before it
+ * acknowledges, cleared by the call actor after the call row is saved, replayed at start. */
+#define SCH_EOC_INBOX_KEY "eoc:pending"
+
 enum {
     SCH_MSG_ASSISTANT_REQUEST = ENG_MSG_USER + 1, /* sch_call_event_t, LIVE, reply expected */
     SCH_MSG_ASSISTANT_REPLY,                      /* sch_assistant_reply_t */
