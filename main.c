@@ -6,6 +6,7 @@
  * graceful drain on SIGTERM. Main thread (which is the loop thread).
  */
 #include <event2/event.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,23 +104,33 @@ static int load_config(serve_config_t *cfg)
     return 0;
 }
 
-/* The DSN without any password=... part, for error messages. */
-static void redact_dsn(const char *dsn, char *out, size_t outsz)
+/* Names a Postgres target for error messages: host, port, dbname and user only, whatever
+ * the DSN's form (key=value or URI), so no password can leak. */
+static void describe_dsn(const char *dsn, char *out, size_t outsz)
 {
-    size_t o = 0;
-    const char *p = dsn;
-    while (*p && o + 1 < outsz) {
-        if (strncmp(p, "password=", 9) == 0) {
-            const char *mask = "password=***";
-            for (const char *m = mask; *m && o + 1 < outsz; m++)
-                out[o++] = *m;
-            while (*p && *p != ' ')
-                p++;
-            continue;
-        }
-        out[o++] = *p++;
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(dsn, &err);
+    PQfreemem(err);
+    if (!opts) {
+        snprintf(out, outsz, "an unparseable SERVICEAI_PG_DSN");
+        return;
     }
-    out[o] = '\0';
+    const char *host = NULL, *port = NULL, *db = NULL, *user = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0 || (!host && strcmp(o->keyword, "hostaddr") == 0))
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "dbname") == 0)
+            db = o->val;
+        else if (strcmp(o->keyword, "user") == 0)
+            user = o->val;
+    }
+    snprintf(out, outsz, "host=%s port=%s dbname=%s user=%s", host ? host : "(default)",
+             port ? port : "5432", db ? db : "(default)", user ? user : "(default)");
+    PQconninfoFree(opts);
 }
 
 /* ---- serve ---- */
@@ -182,7 +193,7 @@ static int cmd_serve(int argc, char **argv)
     /* Unreachable dependencies at start are a one-line error and a non-zero exit. */
     char err[256], shown[512];
     if (eng_pg_ping_sync(cfg.pg_dsn, 3, err, sizeof(err)) != ENG_OK) {
-        redact_dsn(cfg.pg_dsn, shown, sizeof(shown));
+        describe_dsn(cfg.pg_dsn, shown, sizeof(shown));
         fprintf(stderr, "serviceai: cannot reach Postgres (%s): %s\n", shown, err);
         return 1;
     }

@@ -241,7 +241,10 @@ static void answer(booking_t *b, const char *text, bool is_error, const char *st
              b->job->tenant.id ? b->job->tenant.id : "", status, us);
     act_tool_job_t *job = b->job;
     b->job = NULL;
-    act_tool_job_answer(loop, job, text, is_error);
+    if (strcmp(status, "unavailable") == 0)
+        act_tool_job_answer_transient(loop, job, text); /* a retry may get through */
+    else
+        act_tool_job_answer(loop, job, text, is_error);
     if (b->self)
         eng_actor_stop(loop, b->self);
 }

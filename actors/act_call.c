@@ -88,6 +88,7 @@ typedef struct call {
     bool have_profile;
     bool loaded;   /* st describes a known call with its tenant */
     bool resolved; /* a resolve ran: loaded or definitely unknown */
+    bool finished; /* rehydrated a call whose report was already saved */
 
     op_t op;
     step_t step;
@@ -112,6 +113,8 @@ static void call_process(call_t *c, eng_msg_t *msg);
 static void op_finish(call_t *c);
 static void call_retire(call_t *c);
 static void inbox_clear(call_t *c);
+static void persist_failed(call_t *c, const char *why);
+static void bounce_request(call_t *c, const eng_msg_t *req);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -140,6 +143,14 @@ static void set_str(char **dst, const char *v)
 static int64_t state_ttl(const call_t *c)
 {
     return c->router->cfg.state_ttl_s;
+}
+
+/* I/O for a waiting caller gets IO_DEADLINE_MS (DESIGN §8: then the fallback), or less
+ * when the request itself is due sooner. */
+static int64_t io_deadline(const call_t *c, int64_t request_deadline_ms)
+{
+    int64_t cap = eng_loop_now_ms(c->loop) + IO_DEADLINE_MS;
+    return request_deadline_ms && request_deadline_ms < cap ? request_deadline_ms : cap;
 }
 
 static uint64_t new_corr(call_t *c)
@@ -471,8 +482,7 @@ static eng_err_t tool_job_start(call_t *c, act_tool_start_fn start, const sch_to
     }
     job->reply_to = c->self;
     job->corr = batch_id << BATCH_SHIFT | idx;
-    job->deadline_ms =
-        req->hdr.deadline_ms ? req->hdr.deadline_ms : eng_loop_now_ms(c->loop) + IO_DEADLINE_MS;
+    job->deadline_ms = io_deadline(c, req->hdr.deadline_ms);
     return start(c->loop, job);
 }
 
@@ -487,7 +497,7 @@ static void tool_job_done(call_t *c, const sch_tool_results_t *r)
     sch_tool_result_t *out = &b->res->results[idx];
     out->text = eng_xstrdup(r->results[0].text ? r->results[0].text : "");
     out->is_error = r->results[0].is_error;
-    if (out->id)
+    if (out->id && !r->results[0].transient)
         remember_tool(c, out->id, out->name ? out->name : "", out->text, out->is_error);
     if (--b->outstanding > 0)
         return;
@@ -497,6 +507,24 @@ static void tool_job_done(call_t *c, const sch_tool_results_t *r)
     (void)eng_reply(c->loop, &b->req->hdr, &res->hdr);
     eng_msg_free(&b->req->hdr);
     free(b);
+}
+
+/* The tenant could not be loaded (Postgres down): every call gets a spoken way forward, and
+ * nothing is remembered, so Vapi's retry of the same toolCallId tries again. */
+static void reply_tools_degraded(call_t *c, const sch_tool_calls_t *req)
+{
+    sch_tool_results_t *res = sch_tool_results_new(req->ncalls);
+    for (size_t i = 0; i < req->ncalls; i++) {
+        res->results[i].id = eng_xstrdup(req->calls[i].id);
+        res->results[i].name = eng_xstrdup(req->calls[i].name);
+        res->results[i].text = eng_xstrdup(
+            "The system is not answering right now. Take the caller's name and number and tell "
+            "them someone will call back shortly. / El sistema no responde en este momento: tome "
+            "el nombre y el número y diga que le devolverán la llamada pronto.");
+        res->results[i].is_error = true;
+        res->results[i].transient = true;
+    }
+    (void)eng_reply(c->loop, &req->hdr, &res->hdr);
 }
 
 static void handle_tool_calls(call_t *c, const sch_tool_calls_t *req)
@@ -646,32 +674,34 @@ static void persist_start(call_t *c)
         .params = params};
     int64_t deadline = eng_loop_now_ms(c->loop) + 5000;
     if (eng_pg_txn(c->router->cfg.pg, c->self, new_corr(c), ENG_CLASS_BACKGROUND, deadline,
-                   c->st.tenant_id, 1, &stmt) != ENG_OK) {
-        c->corr = 0;
-        eng_msg_t *retry = eng_msg_new(sizeof(eng_msg_t), MSG_PERSIST_RETRY, ENG_CLASS_TIMER, NULL);
-        eng_timer_after(c->loop, c->self, 1000, retry);
+                   c->st.tenant_id, 1, &stmt) != ENG_OK)
+        persist_failed(c, "not sent");
+}
+
+/* Saving failed: retry with backoff, or give up and leave it to the inbox replay. */
+static void persist_failed(call_t *c, const char *why)
+{
+    c->persist_attempts++;
+    c->corr = 0;
+    if (c->persist_attempts >= PERSIST_MAX_ATTEMPTS) {
+        eng_counter_add(c->router->m_persist_failed, 1);
+        ENG_ERROR(c->loop, "call.persist_failed",
+                  "call=%s attempts=%d err=\"%s\" kept=inbox_until_restart", c->st.call_id,
+                  c->persist_attempts, why);
+        call_retire(c); /* the inbox copy stays: the next start replays it */
+        return;
     }
+    int64_t backoff = 250LL << (c->persist_attempts < 7 ? c->persist_attempts : 7);
+    ENG_WARN(c->loop, "call.persist_retry", "call=%s attempt=%d in_ms=%lld err=\"%s\"",
+             c->st.call_id, c->persist_attempts, (long long)backoff, why);
+    eng_msg_t *retry = eng_msg_new(sizeof(eng_msg_t), MSG_PERSIST_RETRY, ENG_CLASS_TIMER, NULL);
+    eng_timer_after(c->loop, c->self, backoff, retry);
 }
 
 static void persist_done(call_t *c, const eng_pg_result_msg_t *r)
 {
     if (r->err != ENG_OK) {
-        c->persist_attempts++;
-        if (c->persist_attempts >= PERSIST_MAX_ATTEMPTS) {
-            eng_counter_add(c->router->m_persist_failed, 1);
-            ENG_ERROR(c->loop, "call.persist_failed",
-                      "call=%s attempts=%d err=%s kept=inbox_until_restart", c->st.call_id,
-                      c->persist_attempts, r->errmsg ? r->errmsg : eng_err_str(r->err));
-            call_retire(c); /* the inbox copy stays: the next start replays it */
-            return;
-        }
-        int64_t backoff = 250LL << (c->persist_attempts < 7 ? c->persist_attempts : 7);
-        ENG_WARN(c->loop, "call.persist_retry", "call=%s attempt=%d in_ms=%lld err=%s",
-                 c->st.call_id, c->persist_attempts, (long long)backoff,
-                 r->errmsg ? r->errmsg : eng_err_str(r->err));
-        c->corr = 0;
-        eng_msg_t *retry = eng_msg_new(sizeof(eng_msg_t), MSG_PERSIST_RETRY, ENG_CLASS_TIMER, NULL);
-        eng_timer_after(c->loop, c->self, backoff, retry);
+        persist_failed(c, r->errmsg ? r->errmsg : eng_err_str(r->err));
         return;
     }
     ENG_INFO(c->loop, "call.ended", "call=%s tenant=%s reason=%s", c->st.call_id, c->st.tenant_id,
@@ -791,7 +821,7 @@ static void resolve_failed(call_t *c, const char *why)
     if (cur->type == SCH_MSG_ASSISTANT_REQUEST) {
         reply_unavailable(c, cur); /* a spoken apology now, not silence */
     } else if (cur->type == SCH_MSG_TOOL_CALLS) {
-        handle_tool_calls(c, (const sch_tool_calls_t *)cur); /* honest errors, no tenant */
+        reply_tools_degraded(c, (const sch_tool_calls_t *)cur);
     } else if (++c->resolve_failures <= RESOLVE_MAX_RETRIES) {
         /* An event we accepted (status, transcript, end-of-call report) must not be lost
          * to a database outage: it comes back to this actor after a pause. */
@@ -837,8 +867,7 @@ static void resolve_db(call_t *c)
     };
     c->step = STEP_TENANT_DB;
     eng_counter_add(c->router->m_cache_miss, 1);
-    int64_t deadline = c->current->deadline_ms ? c->current->deadline_ms
-                                               : eng_loop_now_ms(c->loop) + IO_DEADLINE_MS;
+    int64_t deadline = io_deadline(c, c->current->deadline_ms);
     if (eng_pg_txn(c->router->cfg.pg, c->self, new_corr(c), ENG_CLASS_LIVE, deadline, NULL, 2,
                    stmts) != ENG_OK)
         resolve_failed(c, "postgres unavailable");
@@ -955,6 +984,8 @@ static void rehydrate_on_redis(call_t *c, const eng_redis_reply_msg_t *r)
             free(c->st.call_id);
             c->st.call_id = call_id;
             c->loaded = true;
+            /* A late event for a call whose report is saved must not bring it back to life. */
+            c->finished = c->st.last_event && strcmp(c->st.last_event, "end-of-call-report") == 0;
             eng_counter_add(c->router->m_rehydrated, 1);
             ENG_INFO(c->loop, "call.rehydrated", "call=%s tenant=%s status=%s", c->st.call_id,
                      c->st.tenant_id, c->st.status ? c->st.status : "-");
@@ -1030,6 +1061,13 @@ static void call_process(call_t *c, eng_msg_t *msg)
 {
     if (needs_op(c, msg))
         return;
+    if (c->finished && msg->type != SCH_MSG_END_OF_CALL) {
+        /* Over already: answer a request at once, drop an event, and go. */
+        if (msg->reply_to)
+            bounce_request(c, msg);
+        eng_actor_stop(c->loop, c->self);
+        return;
+    }
     touch(c, msg);
     switch (msg->type) {
     case SCH_MSG_ASSISTANT_REQUEST:
@@ -1107,6 +1145,9 @@ static void call_handle(eng_actor_t *self, eng_msg_t *msg)
         if (idle >= limit && c->op == OP_NONE) {
             ENG_INFO(c->loop, "call.idle_stop", "call=%s idle_ms=%lld", c->st.call_id,
                      (long long)idle);
+            const char *zargv[] = {"ZREM", "calls:live", c->st.call_id};
+            size_t zlens[] = {4, 10, strlen(c->st.call_id)};
+            redis_fire(c, 3, zargv, zlens);
             eng_actor_stop(c->loop, c->self);
             return;
         }
@@ -1120,8 +1161,11 @@ static void call_handle(eng_actor_t *self, eng_msg_t *msg)
     if (!msg_ctx(msg))
         return;
     if (c->op != OP_NONE || c->end_report) {
-        if (c->end_report && c->op == OP_NONE)
-            return; /* the call is over */
+        if (c->end_report && c->op == OP_NONE) {
+            if (msg->reply_to)
+                bounce_request(c, msg); /* the call is over */
+            return;
+        }
         defer_msg(c, msg);
         return;
     }
@@ -1133,9 +1177,18 @@ static void free_tool_cb(const char *skey, uint64_t ikey, void *val, void *arg)
     tool_result_free(val);
 }
 
+static void bounce_request(call_t *c, const eng_msg_t *req)
+{
+    eng_msg_t *r = eng_msg_new(sizeof(eng_msg_t), ENG_MSG_DEAD_LETTER, req->cls, NULL);
+    (void)eng_reply(c->loop, req, r);
+}
+
 static void free_batch_cb(const char *skey, uint64_t ikey, void *val, void *arg)
 {
-    tool_batch_free(val);
+    call_t *c = arg;
+    tool_batch_t *b = val;
+    bounce_request(c, &b->req->hdr);
+    tool_batch_free(b);
 }
 
 static void call_stop(eng_actor_t *self)
@@ -1146,15 +1199,22 @@ static void call_stop(eng_actor_t *self)
         eng_map_del_u64(&c->router->calls, c->self);
     }
     eng_timer_cancel(c->loop, c->idle_timer);
-    for (size_t i = 0; i < c->ndeferred; i++)
+    /* Requests still waiting here get an answer now (the front speaks its fallback at
+     * once) rather than silence until their deadline. */
+    for (size_t i = 0; i < c->ndeferred; i++) {
+        if (c->deferred[i]->reply_to)
+            bounce_request(c, c->deferred[i]);
         eng_msg_free(c->deferred[i]);
+    }
+    if (c->current && c->current->reply_to)
+        bounce_request(c, c->current);
     free(c->deferred);
     eng_msg_free(c->current);
     if (c->end_report)
         eng_msg_free(&c->end_report->hdr);
     eng_map_each(&c->tools, free_tool_cb, NULL);
     eng_map_deinit(&c->tools);
-    eng_map_each(&c->batches, free_batch_cb, NULL);
+    eng_map_each(&c->batches, free_batch_cb, c);
     eng_map_deinit(&c->batches);
     sch_call_state_deinit(&c->st);
     sch_tenant_profile_deinit(&c->profile);

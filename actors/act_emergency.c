@@ -445,7 +445,9 @@ static const lex_entry_t lexicon[] = {
     S("calefact", K(HEATAPP), 0),
     S("calentador", K(FUEL) | K(HEATER), 0),
     S("calentand", K(HOT), 0),
+    W("calentar", K(HOT), 0),
     S("calenton", K(FUEL) | K(HEATAPP) | K(HEATER), 0),
+    W("calentura", K(VULN), 0),
     S("calient", K(HOT), 0),
     W("calla", K(SOUND), 0),
     W("calle", 0, M(PLACE)),
@@ -496,6 +498,7 @@ static const lex_entry_t lexicon[] = {
     N("ciento", 100),
     N("cinco", 5),
     N("cincuenta", 50),
+    S("cirugia", K(VULN), 0),
     S("clavija", K(OUTLET), 0),
     S("cleanout", K(DRAINFIX), 0),
     S("clima", K(COOLAPP), 0),
@@ -618,6 +621,8 @@ static const lex_entry_t lexicon[] = {
     S("dryer", K(FUEL), 0),
     W("drywall", K(SPREAD), 0),
     W("duele", 0, M(PAIN)),
+    W("dumped", K(GUSH), 0),
+    W("dumping", K(GUSH), 0),
     W("durante", 0, M(DURING)),
     W("during", 0, M(DURING)),
     W("dust", 0, M(FALSEAL)),
@@ -699,6 +704,9 @@ static const lex_entry_t lexicon[] = {
     W("feet", K(DEPTH), 0),
     W("fell", K(EXPOSED), 0),
     S("fernac", K(FUEL) | K(HEATAPP), 0),
+    W("fever", K(VULN), 0),
+    W("feverish", K(VULN), 0),
+    W("fiebre", K(VULN), 0),
     N("fifteen", 15),
     N("fifty", 50),
     W("fill", K(WORK), 0),
@@ -728,6 +736,7 @@ static const lex_entry_t lexicon[] = {
     N("fourteen", 14),
     N("fourty", 40),
     W("fragile", K(VULN), 0),
+    W("frail", K(VULN), 0),
     S("fray", K(EXPOSED), 0),
     S("freez", K(COLD), 0),
     W("freezer", 0, 0),
@@ -755,6 +764,8 @@ static const lex_entry_t lexicon[] = {
     W("gasolina", 0, 0),
     W("gasoline", 0, 0),
     W("gass", K(GAS), 0),
+    W("gassy", K(GAS), 0),
+    W("gasy", K(GAS), 0),
     W("gaz", K(GAS), 0),
     S("generador", K(FUEL), 0),
     S("generat", K(FUEL), 0),
@@ -875,6 +886,7 @@ static const lex_entry_t lexicon[] = {
     W("keeps", 0, M(STILL)),
     W("kick", K(WORK), 0),
     W("kicking", K(WORK), 0),
+    S("kidney", K(VULN), 0),
     W("kitchen", 0, M(HOMEPART)),
     S("knob", K(STOVE), 0),
     W("la", 0, M(ES)),
@@ -1015,6 +1027,7 @@ static const lex_entry_t lexicon[] = {
     S("olor", K(SMELL), 0),
     W("once", 0, M(PASTX)),
     N("one", 1),
+    W("operaron", K(VULN), 0),
     W("otono", 0, M(LONGU)),
     W("our", 0, M(OWN)),
     W("ours", 0, M(OWN)),
@@ -1084,7 +1097,11 @@ static const lex_entry_t lexicon[] = {
     W("prices", 0, M(ROUTINE)),
     W("pricing", 0, M(ROUTINE)),
     W("primavera", 0, M(LONGU)),
+    W("probamos", 0, M(TEST)),
     S("proband", 0, M(TEST)),
+    W("probar", 0, M(TEST)),
+    W("probe", 0, M(TEST)),
+    W("probo", 0, M(TEST)),
     W("proof", 0, M(ROUTINE)),
     W("propane", K(GAS), 0),
     W("propano", K(GAS), 0),
@@ -1096,6 +1113,7 @@ static const lex_entry_t lexicon[] = {
     W("pulled", K(EXPOSED), 0),
     W("pushing", K(RUN), 0),
     W("que", 0, M(ES)),
+    S("queas", K(SYMPT), 0),
     S("quebr", K(BURST), 0),
     W("quedo", 0, M(RESOLV)),
     W("quema", K(BURN), 0),
@@ -1103,6 +1121,7 @@ static const lex_entry_t lexicon[] = {
     S("quemador", K(FUEL) | K(STOVE), 0),
     S("quemand", K(BURN), 0),
     W("quemo", K(BURN), 0),
+    S("quimio", K(VULN), 0),
     N("quince", 15),
     S("quit", K(FAIL), 0),
     W("quote", 0, M(ROUTINE)),
@@ -1123,6 +1142,8 @@ static const lex_entry_t lexicon[] = {
     S("refill", K(WORK), 0),
     S("refrigeraci", K(COOLAPP), 0),
     S("regader", K(DRAINFIX), 0),
+    W("regado", K(SPREAD), 0),
+    S("regand", K(SPREAD), 0),
     S("registr", K(DRAINFIX), 0),
     S("regres", K(BACKUP), 0),
     S("relief", K(RELIEF), 0),
@@ -1135,6 +1156,8 @@ static const lex_entry_t lexicon[] = {
     S("revent", K(BURST), 0),
     W("ring", 0, 0),
     W("ringing", K(SOUND), 0),
+    W("rinon", K(VULN), 0),
+    W("rinones", K(VULN), 0),
     W("ripped", K(EXPOSED), 0),
     W("rises", K(BACKUP), 0),
     W("rising", K(BACKUP), 0),
@@ -1161,6 +1184,7 @@ static const lex_entry_t lexicon[] = {
     S("scorch", K(BURN), 0),
     W("scorching", K(HEATWX), 0),
     S("scream", K(SOUND), 0),
+    S("screech", K(SOUND), 0),
     W("se", 0, M(ES)),
     W("season", 0, M(LONGU)),
     W("seca", 0, M(DRY)),
@@ -1249,6 +1273,7 @@ static const lex_entry_t lexicon[] = {
     S("spigot", K(PIPE), 0),
     S("split", K(BURST), 0),
     S("spray", K(GUSH), 0),
+    S("spread", K(SPREAD), 0),
     W("spring", 0, M(LONGU)),
     S("spurt", K(GUSH), 0),
     S("squish", K(SPREAD), 0),
@@ -1257,6 +1282,8 @@ static const lex_entry_t lexicon[] = {
     S("steam", K(STEAM), M(FALSEAL)),
     W("still", 0, M(STILL)),
     S("stink", K(SMELL), 0),
+    W("stomach", K(SYMPT), 0),
+    W("stomachs", K(SYMPT), 0),
     W("stop", 0, M(STOP)),
     W("stopped", K(FAIL), M(STOP)),
     W("stopping", 0, M(STOP)),
@@ -1284,6 +1311,7 @@ static const lex_entry_t lexicon[] = {
     W("supply", K(PIPE), 0),
     W("suppose", 0, M(HYPO)),
     W("supposing", 0, M(HYPO)),
+    S("surger", K(VULN), 0),
     S("swelter", K(HEATWX), 0),
     S("switch", K(OUTLET), 0),
     S("tablero", K(PANEL), 0),
@@ -1387,6 +1415,7 @@ static const lex_entry_t lexicon[] = {
     W("visible", 0, M(SEE)),
     S("volt", K(ELEC), 0),
     S("vomit", K(SYMPT) | K(HEATILL), 0),
+    S("wail", K(SOUND), 0),
     W("wall", 0, M(HOMEPART)),
     W("warm", K(HOT), 0),
     W("wasnt", 0, M(NEG)),
@@ -1489,7 +1518,8 @@ typedef struct {
     uint8_t n;
     uint8_t numlen;   /* tokens in the number starting here; 0 if none */
     uint8_t pastx;    /* part of a past-time expression ("last winter", "hace meses") */
-    uint8_t neigh;    /* part of a neighbour phrase ("next door", "la casa de al lado") */
+    uint8_t neigh;    /* part of a neighbour phrase ("next door", "la casa de al
+                         lado") */
     uint8_t resolv;   /* says the problem is over ("it's fixed", "everything's dry") */
     uint8_t hotwater; /* "water" in "hot water": the supply, not loose water */
 } tok_t;
@@ -1530,7 +1560,8 @@ typedef struct {
     int key, lo;
     uint8_t strength; /* 1 weak .. 3 unmistakable */
     uint8_t flags;
-    uint8_t visible; /* fire_smoke from visible smoke or flame (ranks above electrical) */
+    uint8_t visible; /* fire_smoke from visible smoke or flame (ranks above
+                        electrical) */
     cue_status_t status;
     char label[LABEL_SZ];
 } cue_t;
@@ -1560,7 +1591,8 @@ static char latin1_base(uint32_t cp)
     return map[cp - 0xC0];
 }
 
-/* Decodes one UTF-8 sequence at s (n > 0 bytes left); returns its length, 1 for an invalid byte
+/* Decodes one UTF-8 sequence at s (n > 0 bytes left); returns its length, 1 for
+ * an invalid byte
  * (*cp = 0xFFFD). */
 static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -1703,15 +1735,16 @@ static void doc_tokenize(doc_t *d, const char *text, size_t len)
             } else if (is_digit(c)) {
                 tok_char(&z, (char)c, 2);
             } else if (c == '\'') {
-                /* "air's out" -> "air s out", "it's" -> "it s"; "don't" -> "dont", "kids'" ->
-                 * "kids" */
+                /* "air's out" -> "air s out", "it's" -> "it s"; "don't" -> "dont",
+                 * "kids'" -> "kids" */
                 if ((next == 's' || next == 'S') &&
                     (i + 1 >= len || !is_alpha((unsigned char)s[i + 1])))
                     tok_end(&z);
             } else if ((c == '/' || c == '&') && is_alpha(prev) && is_alpha(next)) {
                 /* a/c -> ac, t&p -> tp */
             } else if ((c == ',' || c == '.') && is_digit(prev) && is_digit(next)) {
-                /* 1,000 and 98.6: one number (the fraction is read as more digits, harmless) */
+                /* 1,000 and 98.6: one number (the fraction is read as more digits,
+                 * harmless) */
                 tok_end(&z);
             } else if (c == '-' && is_digit(next) && !is_alpha(prev) && !is_digit(prev)) {
                 tok_word(&z, "minus");
@@ -1764,8 +1797,8 @@ static bool tm(const doc_t *d, int i, uint64_t m)
     return i >= 0 && i < d->n && (d->t[i].m & m) != 0;
 }
 
-/* Token i is the word w. Called a lot: no strlen, and a token never holds a NUL, so a shorter w
- * stops the loop at its terminator. */
+/* Token i is the word w. Called a lot: no strlen, and a token never holds a
+ * NUL, so a shorter w stops the loop at its terminator. */
 static inline bool teq(const doc_t *d, int i, const char *w)
 {
     if (i < 0 || i >= d->n)
@@ -1800,7 +1833,8 @@ static bool same_clause(const doc_t *d, int i, int j)
     return i >= 0 && j >= 0 && i < d->n && j < d->n && d->t[i].clause == d->t[j].clause;
 }
 
-/* First token in [i+from, i+to] within i's sentence with a concept in k, or -1. */
+/* First token in [i+from, i+to] within i's sentence with a concept in k, or -1.
+ */
 static int near_k(const doc_t *d, int i, int from, int to, uint64_t k)
 {
     for (int j = i + from; j <= i + to; j++) {
@@ -1912,7 +1946,23 @@ static const char *const w_heat_wx[] = {"wave", "warning", "advisory", "alert", 
 static const char *const w_not_request[] = {"get", "need",  "needs",   "want", "have", "be", "to",
                                             "can", "could", "getting", "gets", "will", NULL};
 
-/* Values of number words and digits; runs such as "a hundred and eight" or "ciento seis". */
+static const char *const w_tank_other[] = {
+    "toilet",   "toilets", "septic",  "septica", "pressure", "expansion", "well",    "pozo",
+    "propane",  "propano", "gas",     "oil",     "fish",     "inodoro",   "taza",    "escusado",
+    "excusado", "sump",    "holding", "bladder", "cisterna", "tinaco",    "storage", NULL};
+
+/* Another tank named in the sentence: a toilet's, a well's, a fuel tank. */
+static bool tank_other(const doc_t *d, int i)
+{
+    for (int j = i - 12; j <= i + 12; j++) {
+        if (same_sent(d, i, j) && (tin(d, j, w_tank_other) || tk(d, j, K(DRAINFIX) | K(GAS))))
+            return true;
+    }
+    return false;
+}
+
+/* Values of number words and digits; runs such as "a hundred and eight" or
+ * "ciento seis". */
 static void mark_numbers(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
@@ -1977,7 +2027,8 @@ static void fix_meanings(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
         tok_t *t = &d->t[i];
-        /* "smoke detector", "alarma de humo", "fire alarm": alarms, not smoke or fire. */
+        /* "smoke detector", "alarma de humo", "fire alarm": alarms, not smoke or
+         * fire. */
         if (t->k & (K(SMOKE) | K(FIRE) | K(FLAME))) {
             int j = i + 1;
             while (j < d->n && (tm(d, j, M(AND)) || tk(d, j, K(CO))) && j < i + 3)
@@ -2021,8 +2072,8 @@ static void fix_meanings(doc_t *d)
         }
         /* "co" is carbon monoxide next to an alarm, a reading or "poisoning". */
         if (teq(d, i, "co") && !tk(d, i + 1, K(ALARM) | K(SOUND)) && !tk(d, i - 1, K(CO)) &&
-            !tk(d, i + 2, K(ALARM)) && !teq(d, i + 1, "levels") && !teq(d, i + 1, "level") &&
-            !teq(d, i + 1, "poisoning"))
+            !(tm(d, i - 1, M(DE)) && tk(d, i - 2, K(ALARM))) && !tk(d, i + 2, K(ALARM)) &&
+            !teq(d, i + 1, "levels") && !teq(d, i + 1, "level") && !teq(d, i + 1, "poisoning"))
             t->k &= ~K(CO);
         /* "heat wave", "emergency heat", "heat pump", "heat lamp". */
         if (teq(d, i, "heat")) {
@@ -2039,11 +2090,19 @@ static void fix_meanings(doc_t *d)
                 t->k = K(HEATILL);
             }
         }
+        /* "no tenemos calor en la casa", "sin calor": the heating, not the weather. */
+        if ((t->k & K(CALOR)) &&
+            (teq(d, i - 1, "sin") || teq(d, i - 2, "sin") ||
+             ((tm(d, i - 2, M(NEG)) || tm(d, i - 3, M(NEG))) &&
+              (teq(d, i - 1, "tenemos") || teq(d, i - 1, "hay") || teq(d, i - 1, "tengo") ||
+               teq(d, i - 1, "tienen") || teq(d, i - 1, "da") || teq(d, i - 1, "sale")))))
+            t->k |= K(HEATAPP);
         if ((t->k & K(CALOR)) && (teq(d, i - 2, "ola") || teq(d, i - 2, "alerta") ||
                                   teq(d, i - 2, "onda") || teq(d, i - 2, "aviso")))
             t->k |= K(HEATWX);
-        /* "water heater", "calentador de agua", "hot water tank"; the water in them is not loose
-         * water. "calentador" alone is a water heater for a plumber, a heater otherwise. */
+        /* "water heater", "calentador de agua", "hot water tank"; the water in them
+         * is not loose water. "calentador" alone is a water heater for a plumber, a
+         * heater otherwise. */
         if (t->k & K(HEATER)) {
             bool water_before =
                 tk(d, i - 1, K(WATER)) || (tk(d, i - 2, K(WATER)) && tk(d, i - 1, K(HOT)));
@@ -2069,6 +2128,11 @@ static void fix_meanings(doc_t *d)
             t->k |= K(WH) | K(FUEL);
             d->t[tk(d, i - 1, K(WATER)) ? i - 1 : i + 2].k &= ~K(WATER);
         }
+        /* "the tank in the garage is pouring water" to a plumber: the water heater,
+         * unless the call is about a toilet, septic, well or fuel tank. */
+        if ((teq(d, i, "tank") || teq(d, i, "tanque")) && !(t->k & K(WH)) &&
+            d->industry == ACT_EMG_IND_PLUMBING && !tank_other(d, i))
+            t->k |= K(WH);
         if ((t->k & K(WATER)) && (tk(d, i - 1, K(HOT)) || tk(d, i + 1, K(HOT))))
             t->hotwater = 1;
         /* "power line", "service lines", "los cables de luz". */
@@ -2077,6 +2141,22 @@ static void fix_meanings(doc_t *d)
              teq(d, i - 1, "overhead") || teq(d, i - 1, "electric"))) {
             t->k &= ~K(PIPE);
             t->k |= K(WIRE);
+        }
+        /* "the storm knocked the line off the house ... it's still live": a service
+         * wire. */
+        if ((teq(d, i, "line") || teq(d, i, "lines")) && !(t->k & K(WIRE)) &&
+            !tk(d, i - 1, K(GAS) | K(WATER) | K(SEWAGE) | K(DRAINFIX) | K(PIPE) | K(FUEL)) &&
+            !teq(d, i - 1, "ice") && !teq(d, i - 1, "main") && !teq(d, i - 1, "refrigerant") &&
+            !teq(d, i - 1, "condensate")) {
+            for (int j = i - 8; j <= i + 14; j++) {
+                if (j != i && same_sent(d, i, j) &&
+                    (teq(d, j, "live") || teq(d, j, "pole") || teq(d, j, "poste") ||
+                     tk(d, j, K(SPARK)))) {
+                    t->k &= ~K(PIPE);
+                    t->k |= K(WIRE);
+                    break;
+                }
+            }
         }
         /* "going off", "went off", "set off": an alarm sounding. */
         if ((t->m & M(OFF)) && (tm(d, i - 1, M(GOV)) || teq(d, i - 1, "set") ||
@@ -2088,7 +2168,8 @@ static void fix_meanings(doc_t *d)
             t->k |= K(BACKUP);
         if ((t->m & M(UP)) && teq(d, i - 1, "throwing"))
             t->k |= K(SYMPT) | K(HEATILL);
-        /* "this has been a total headache" is not a symptom; "she has a headache" is. */
+        /* "this has been a total headache" is not a symptom; "she has a headache"
+         * is. */
         if ((t->k & K(SYMPT)) && t->n >= 8 && memcmp(t->w, "headache", 8) == 0) {
             for (int j = i - 1; j >= i - 3 && j >= 0; j--) {
                 if (teq(d, j, "has") || teq(d, j, "have") || teq(d, j, "had") || teq(d, j, "got") ||
@@ -2103,7 +2184,8 @@ static void fix_meanings(doc_t *d)
                 }
             }
         }
-        /* Spanish-speaking callers to a plumber mean the water heater by "el boiler". */
+        /* Spanish-speaking callers to a plumber mean the water heater by "el
+         * boiler". */
         if ((teq(d, i, "boiler") || teq(d, i, "boila") || teq(d, i, "boilers") ||
              teq(d, i, "boyler")) &&
             d->industry == ACT_EMG_IND_PLUMBING)
@@ -2111,14 +2193,16 @@ static void fix_meanings(doc_t *d)
         if ((teq(d, i, "unit") || teq(d, i, "units")) &&
             (teq(d, i - 1, "window") || teq(d, i - 1, "ac") || teq(d, i - 1, "wall")))
             t->k |= K(COOLAPP);
-        /* Burning toast set the alarm off; "smells like burnt toast" is a burning smell. */
+        /* Burning toast set the alarm off; "smells like burnt toast" is a burning
+         * smell. */
         if (teq(d, i, "toast") && near_m(d, i, -3, -1, M(LIKE)) < 0)
             t->m |= M(FALSEAL);
         /* "single digits out", "in the low teens": freezing. */
         if ((teq(d, i, "digits") && teq(d, i - 1, "single")) ||
             (teq(d, i, "teens") && (teq(d, i - 1, "the") || teq(d, i - 1, "low"))))
             t->k |= K(COLD);
-        /* "the electric meter", "the meter box": electrical equipment, like a panel. */
+        /* "the electric meter", "the meter box": electrical equipment, like a
+         * panel. */
         if ((t->k & K(METER)) &&
             (tk(d, i - 1, K(ELEC)) || teq(d, i + 1, "box") || teq(d, i + 1, "base") ||
              teq(d, i + 1, "socket") || (tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC)))))
@@ -2155,7 +2239,8 @@ static void fix_meanings(doc_t *d)
               teq(d, i + 1, "nomas")) ||
              (i + 1 < d->n && !same_clause(d, i, i + 1)) || i + 1 == d->n))
             t->m &= ~M(NEG);
-        /* "won't stop", "no para", "sin parar", "can't shut it off", "no se calla": it goes on. */
+        /* "won't stop", "no para", "sin parar", "can't shut it off", "no se calla":
+         * it goes on. */
         if (t->m & M(NEG)) {
             int j = i + 1;
             if (teq(d, j, "se") || teq(d, j, "de") || teq(d, j, "lo") || teq(d, j, "la"))
@@ -2173,7 +2258,8 @@ static void fix_meanings(doc_t *d)
                 t->m |= M(GONE);
             }
         }
-        /* "si" is "if" only before a clause; "sí, claro" and "creo que sí" are yes. */
+        /* "si" is "if" only before a clause; "sí, claro" and "creo que sí" are yes.
+         */
         if (teq(d, i, "si") &&
             (i + 1 >= d->n || !same_clause(d, i, i + 1) || tin(d, i + 1, w_si_not) ||
              tin(d, i - 1, w_si_prev) || (teq(d, i - 1, "se") && tm(d, i - 2, M(NEG)))))
@@ -2193,6 +2279,20 @@ static void fix_meanings(doc_t *d)
         }
         if (teq(d, i, "exhaust") || teq(d, i, "flue") || teq(d, i, "escape"))
             t->k |= K(FUEL);
+        /* "se bajó el breaker", "el brequer se cayó": tripped. */
+        if ((teq(d, i, "bajo") || teq(d, i, "cayo") || teq(d, i, "boto")) && teq(d, i - 1, "se") &&
+            near_k(d, i, -4, 4, K(PANEL)) >= 0) {
+            t->m &= ~M(BELOW);
+            t->m |= M(TRIP);
+        }
+        /* "el agua ya pasó al cuarto", "the water reached the hallway": spreading.
+         */
+        if ((teq(d, i, "paso") || teq(d, i, "pasando") || teq(d, i, "llego") ||
+             teq(d, i, "llegando") || teq(d, i, "reached") || teq(d, i, "reaching")) &&
+            (teq(d, i + 1, "al") || teq(d, i + 1, "a") || teq(d, i + 1, "hasta") ||
+             teq(d, i + 1, "into") || teq(d, i + 1, "the")) &&
+            near_k(d, i, -4, -1, K(WATER)) >= 0)
+            t->k |= K(SPREAD);
         /* "la planta de luz" is a generator. */
         if (teq(d, i, "planta") && tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC)))
             t->k |= K(FUEL);
@@ -2213,7 +2313,8 @@ static void mark_context(doc_t *d)
             t->pastx = 1;
         if (teq(d, i, "hace") && near_m(d, i, 1, 3, M(LONGU)) >= 0)
             t->pastx = 1;
-        /* "yesterday" alone is weak: a furnace that died yesterday is still dead. */
+        /* "yesterday" alone is weak: a furnace that died yesterday is still dead.
+         */
         if ((t->m & M(PASTX)) && !teq(d, i - 1, "since") && !teq(d, i - 1, "desde"))
             t->pastx = (teq(d, i, "yesterday") || teq(d, i, "ayer")) ? 2 : 1;
         if ((t->m & M(LONGU)) && !teq(d, i, "time") &&
@@ -2231,7 +2332,8 @@ static void mark_context(doc_t *d)
         if (teq(d, i, "back") && teq(d, i + 1, "in") && tm(d, i + 2, M(LONGU) | M(NUM)))
             t->pastx = 1;
 
-        /* Neighbours: "the neighbor's", "next door", "two doors down", "across the street". */
+        /* Neighbours: "the neighbor's", "next door", "two doors down", "across the
+         * street". */
         if (t->m & M(NEIGH))
             t->neigh = 1;
         if ((t->m & M(PLACE)) && !teq(d, i, "door") && !teq(d, i, "doors") && !teq(d, i, "hall"))
@@ -2245,7 +2347,8 @@ static void mark_context(doc_t *d)
             (teq(d, i + 1, "building") || teq(d, i + 1, "house") || teq(d, i + 1, "unit") ||
              teq(d, i + 1, "edificio") || teq(d, i + 1, "casa") || teq(d, i + 1, "apartment")))
             t->neigh = 1;
-        /* "the house behind us", "the apartment below ours", "the unit upstairs". */
+        /* "the house behind us", "the apartment below ours", "the unit upstairs".
+         */
         if ((teq(d, i, "house") || teq(d, i, "building") || teq(d, i, "unit") ||
              teq(d, i, "apartment") || teq(d, i, "condo") || teq(d, i, "townhouse") ||
              teq(d, i, "casa") || teq(d, i, "edificio") || teq(d, i, "departamento") ||
@@ -2258,7 +2361,8 @@ static void mark_context(doc_t *d)
              teq(d, i - 3, "los") || teq(d, i - 3, "apartamento")))
             t->neigh = 1;
 
-        /* "it's fixed", "ya quedó", "everything's dry", "the smell is gone", "it's been fine". */
+        /* "it's fixed", "ya quedó", "everything's dry", "the smell is gone", "it's
+         * been fine". */
         if ((t->m & M(RESOLV)) && !tin(d, i - 1, w_not_request) && !tin(d, i - 2, w_not_request)) {
             if (!teq(d, i, "quedo") || tm(d, i - 1, M(YA)))
                 t->resolv = 1;
@@ -2275,6 +2379,15 @@ static void mark_context(doc_t *d)
              teq(d, i - 1, "seco") || (teq(d, i - 1, "se") && tm(d, i - 2, M(YA)))))
             t->resolv = 1;
         if (teq(d, i, "seco") && teq(d, i - 1, "se"))
+            t->resolv = 1;
+        /* "the levels were zero", "los niveles salieron normales": measured and
+         * clear. */
+        if ((teq(d, i, "zero") || teq(d, i, "cero") || teq(d, i, "normal") ||
+             teq(d, i, "normales")) &&
+            (near_m(d, i, -4, -1, M(NEG)) < 0) &&
+            (teq(d, i - 2, "levels") || teq(d, i - 2, "level") || teq(d, i - 2, "readings") ||
+             teq(d, i - 2, "niveles") || teq(d, i - 3, "levels") || teq(d, i - 3, "niveles") ||
+             teq(d, i - 1, "read") || teq(d, i - 1, "reads")))
             t->resolv = 1;
         if ((t->m & M(FINE)) && (near_m(d, i, -2, -1, M(IT)) >= 0 || tm(d, i + 1, M(NOW)) ||
                                  (teq(d, i, "bien") && tm(d, i - 2, M(YA)))))
@@ -2349,11 +2462,29 @@ static void cue_add(doc_t *d, act_emg_category_t cat, int key, int lo, int stren
     join2(c->label, sizeof c->label, "", label);
 }
 
-/* "the water smells like rotten eggs": the smell is the water's (a water-quality problem). */
+/* "the water smells like rotten eggs": the smell is the water's (a
+ * water-quality problem). */
 static bool water_is_smelling(const doc_t *d, int smell)
 {
-    for (int j = smell - 1; j >= smell - 3 && j >= 0 && same_clause(d, j, smell); j--) {
-        if (tk(d, j, K(WATER)))
+    for (int j = smell - 1; j >= smell - 8 && j >= 0 && same_clause(d, j, smell); j--) {
+        if (tk(d, j, K(WATER)) || d->t[j].hotwater || (teq(d, j, "side") && tk(d, j - 1, K(HOT))))
+            return true;
+        if (tk(d, j, K(FUEL) | K(GAS) | K(METER) | K(STOVE)))
+            return false;
+    }
+    return false;
+}
+
+static const char *const w_usual[] = {"first",    "every",  "each",    "normal", "always",
+                                      "usually",  "season", "siempre", "cada",   "primera",
+                                      "normales", "new",    "nuevo",   "nueva",  NULL};
+
+/* "smells funny the first time it runs every fall, is that normal": a routine
+ * question. */
+static bool smell_is_routine(const doc_t *d, int i)
+{
+    for (int j = i - 14; j <= i + 14; j++) {
+        if (same_sent(d, i, j) && tin(d, j, w_usual))
             return true;
     }
     return false;
@@ -2370,13 +2501,22 @@ static void detect_gas(doc_t *d)
             if (g >= 0) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, g, 3, 0, "gas smell");
             } else if (o >= 0 && water_is_smelling(d, i)) {
-                /* Rotten eggs in the hot water: a water-quality problem, not gas in the air. */
+                /* Rotten eggs in the hot water: a water-quality problem, not gas in the
+                 * air. */
                 cue_add(d, ACT_EMG_GAS_LEAK, i, o, 1, 0, "rotten-egg smell in the water");
                 d->cue[d->ncue - 1].status = ST_NOTE;
             } else if (o >= 0) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, o, 3, 0, "rotten-egg/sulfur smell");
             } else if (near_m(d, i, -4, 6, M(WEIRD)) >= 0 && (any_k(d, K(METER) | K(GAS)) >= 0)) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 1, 0, "odd smell by the gas line");
+            } else if (near_m(d, i, -4, 6, M(WEIRD)) >= 0 && near_k(d, i, -10, 10, K(FUEL)) >= 0 &&
+                       near_k(d, i, -12, 12,
+                              K(BURN) | K(SMOKE) | K(MELT) | K(ELEC) | K(SEWAGE) | K(DRAINFIX) |
+                                  K(DIRTY) | K(WATER)) < 0 &&
+                       near_m(d, i, -12, 12, M(FALSEAL)) < 0 && !smell_is_routine(d, i)) {
+                /* "the stove smells funny", "la estufa huele raro": a gas appliance's
+                 * odd smell. */
+                cue_add(d, ACT_EMG_GAS_LEAK, i, i, 1, 0, "odd smell at a gas appliance");
             } else if (near_m(d, i, 1, 3, M(LIKE)) >= 0 && near_k(d, i, 1, 10, K(STOVE)) >= 0 &&
                        near_k(d, i, -4, 10, K(BURN) | K(SMOKE) | K(MELT)) < 0) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "smell like an unlit stove");
@@ -2394,6 +2534,12 @@ static void detect_gas(doc_t *d)
         if (tk(d, i, K(HISS))) {
             if (near_k(d, i, -8, 8, K(GAS) | K(METER)) >= 0 || near_k(d, i, -12, 12, K(SMELL)) >= 0)
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "hissing gas");
+            /* "hissing behind the dryer where the flex line connects": a fuel
+             * appliance or its connector hisses; a water line that hisses sprays
+             * water instead. */
+            else if (near_k(d, i, -10, 12, K(FUEL) | K(PIPE)) >= 0 &&
+                     near_k(d, i, -12, 12, K(WATER) | K(DRIP) | K(GUSH) | K(WH)) < 0)
+                cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "hissing at a gas appliance");
         }
         if (tk(d, i, K(BUBBLE)) && near_k(d, i, -15, 15, K(METER) | K(GAS)) >= 0)
             cue_add(d, ACT_EMG_GAS_LEAK, i, i, 1, 0, "bubbling over the gas line");
@@ -2401,9 +2547,10 @@ static void detect_gas(doc_t *d)
 }
 
 static int appliance_failed(const doc_t *d, int a, uint64_t app);
+static bool negated_at(const doc_t *d, int key);
 
-/* A symptom cue needs a fuel-burning appliance somewhere in the call that is running: a furnace
- * that has quit is not making carbon monoxide. */
+/* A symptom cue needs a fuel-burning appliance somewhere in the call that is
+ * running: a furnace that has quit is not making carbon monoxide. */
 static void detect_co(doc_t *d)
 {
     int fuel = -1;
@@ -2450,6 +2597,8 @@ static void detect_co(doc_t *d)
             }
         } else if (tk(d, i, K(CO))) {
             int s = near_k(d, i, -2, 5, K(SOUND));
+            if (s < 0)
+                s = clause_k(d, i, -2, 8, K(SOUND));
             if (s >= 0)
                 cue_add(d, ACT_EMG_CARBON_MONOXIDE, s, i, 2, CF_ALARM, "co alarm sounding");
         }
@@ -2463,6 +2612,9 @@ static void detect_co(doc_t *d)
         }
     }
 }
+
+static const char *const w_light_fixture[] = {"light", "lights", "lamp",    "bulb", "bulbs",
+                                              "foco",  "focos",  "lampara", NULL};
 
 static void detect_fire(doc_t *d)
 {
@@ -2478,6 +2630,10 @@ static void detect_fire(doc_t *d)
         if (tk(d, i, K(BURN)) && !teq(d, i + 1, "out") && !tk(d, i, K(FUEL))) {
             if (near_k(d, i, -6, 6, K(SMELL)) >= 0)
                 cue_add(d, ACT_EMG_FIRE_SMOKE, i, i, 2, CF_SMOKE, "burning smell");
+            else if (teq(d, i - 1, "se") &&
+                     (tin(d, i + 1, w_light_fixture) || tin(d, i + 2, w_light_fixture) ||
+                      teq(d, i + 2, "fusible") || teq(d, i + 1, "fusible")))
+                ; /* "se quemó un foco": a bulb burned out */
             else if (tm(d, i + 1, M(UP)) || teq(d, i - 1, "is") || teq(d, i - 1, "esta") ||
                      teq(d, i - 1, "se") || teq(d, i - 1, "are"))
                 cue_add(d, ACT_EMG_FIRE_SMOKE, i, i, 2, CF_SMOKE, "burning");
@@ -2498,9 +2654,6 @@ static void detect_fire(doc_t *d)
             cue_add(d, ACT_EMG_FIRE_SMOKE, i, i, 1, CF_SMOKE, "electrical smell");
     }
 }
-
-static const char *const w_light_fixture[] = {"light", "lights", "lamp",    "bulb", "bulbs",
-                                              "foco",  "focos",  "lampara", NULL};
 
 static void detect_electrical(doc_t *d)
 {
@@ -2537,6 +2690,14 @@ static void detect_electrical(doc_t *d)
             int s = clause_m(d, i, -4, -1, M(SEE));
             if (e >= 0 && (teq(d, e, "live") || teq(d, e, "down")) && (e < i - 2 || e > i + 3))
                 e = -1;
+            /* "it's laying in the driveway, it's still live". */
+            for (int j = i + 1; e < 0 && j <= i + 20 && j < d->n && same_sent(d, i, j); j++) {
+                if ((teq(d, j, "live") || teq(d, j, "vivo") || teq(d, j, "energized") ||
+                     teq(d, j, "copper") || teq(d, j, "cobre")) &&
+                    !negated_at(d, j) && !teq(d, j - 1, "we") && !teq(d, j - 1, "i") &&
+                    !teq(d, j - 1, "they"))
+                    e = j;
+            }
             if (e >= 0)
                 cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, e, 2, CF_ELEC | CF_WEAK, "exposed wires");
             else if (s >= 0)
@@ -2547,6 +2708,10 @@ static void detect_electrical(doc_t *d)
             if (h >= 0 && (tk(d, h + 1, K(WATER)) || teq(d, h + 1, "tub") || teq(d, h + 1, "wire")))
                 h = -1;
             int b = near_k(d, i, -4, 7, K(BUZZ));
+            /* A hot outlet or switch that smells burnt is the policy's burning smell;
+             * only a hot panel or breaker is an electrical symptom by itself. */
+            if (h >= 0 && !tk(d, i, K(PANEL)) && near_k(d, i, -12, 12, K(BURN) | K(MELT)) >= 0)
+                h = -1;
             if (h >= 0)
                 cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, h, i, 2, CF_ELEC,
                         tk(d, i, K(PANEL)) ? "hot panel" : "hot outlet");
@@ -2563,10 +2728,11 @@ static void detect_electrical(doc_t *d)
     }
 }
 
-/* Which category water belongs to: a water heater's, wastewater, or plain flooding. */
+/* Which category water belongs to: a water heater's, wastewater, or plain
+ * flooding. */
 static act_emg_category_t water_category(const doc_t *d, int key)
 {
-    for (int j = key - 14; j <= key + 10; j++) {
+    for (int j = key - 14; j <= key + 14; j++) {
         if (j < 0 || j >= d->n || !tk(d, j, K(WH) | K(RELIEF)) || !same_sent(d, j, key))
             continue;
         /* "el water heater está bien, es una pipe": not the heater's water. */
@@ -2601,6 +2767,10 @@ static const char *const w_pipe_not[] = {"exhaust", "vent",  "flue",  "gas",
 static const char *const w_rain[] = {"rain",   "raining",   "rained", "lluvia",
                                      "llueve", "lloviendo", "storm",  NULL};
 
+static const char *const w_heavy[] = {"bad",  "badly",  "lot",       "bunch",    "heavily",
+                                      "hard", "mucho",  "muchisimo", "bastante", "nonstop",
+                                      "alot", "fuerte", "horrible",  NULL};
+
 static void detect_water(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
@@ -2629,7 +2799,15 @@ static void detect_water(doc_t *d)
             else if (r >= 0 && tk(d, r, K(BACKUP)) && !tk(d, r, K(DRIP)))
                 water_cue(d, r, i, 1, CF_WATER | CF_WEAK, "water rising");
         }
-        /* "six inches of water in the basement", "el agua ya está a los tobillos". */
+        /* "una fuga enorme ... ya se mojó todo el piso": a leak whose water is spreading. */
+        if (tk(d, i, K(LEAK)) && !tk(d, i, K(WATER)) && clause_k(d, i, -6, 6, K(WATER)) < 0 &&
+            near_k(d, i, -10, 14, K(GAS) | K(SMELL) | K(WH) | K(CEILING)) < 0) {
+            int sp = near_k(d, i, -10, 14, K(SPREAD));
+            if (sp >= 0 && !teq(d, sp, "mop") && !teq(d, sp, "mopp"))
+                water_cue(d, i, i, 2, CF_WATER, "leak spreading");
+        }
+        /* "six inches of water in the basement", "el agua ya está a los tobillos".
+         */
         if (tk(d, i, K(DEPTH)) && near_k(d, i, -3, 4, K(WATER)) >= 0)
             water_cue(d, i, i, 2, CF_WATER, "water inches deep");
         if (tk(d, i, K(BACKUP)) && clause_m(d, i, -4, 2, M(STILL)) >= 0 &&
@@ -2662,6 +2840,10 @@ static void detect_water(doc_t *d)
         if (tk(d, i, K(WH))) {
             int l = near_k(d, i, -8, 12, K(LEAK) | K(RUN) | K(GUSH) | K(DRIP));
             int heavy = near_k(d, i, -10, 16, K(SPREAD) | K(GUSH) | K(CEILING) | K(BURST));
+            /* "leaking bad", "leaking a lot", "gotea muchísimo". */
+            if (l >= 0 && heavy < 0 &&
+                (tin(d, l + 1, w_heavy) || (tin(d, l + 2, w_heavy) && same_clause(d, l, l + 2))))
+                heavy = l;
             int st = near_m(d, i, -8, 14, M(STILL));
             if (l >= 0 && (heavy >= 0 || st >= 0))
                 cue_add(d, ACT_EMG_WATER_HEATER_FAILURE, l, i, 2, CF_WATER,
@@ -2677,7 +2859,7 @@ static void detect_water(doc_t *d)
             cue_add(d, ACT_EMG_WATER_HEATER_FAILURE, i, i, 2, 0, "relief valve discharging");
         /* Sewage coming up. */
         if (tk(d, i, K(SEWAGE))) {
-            int f = near_k(d, i, -8, 10, K(BACKUP) | K(RUN) | K(GUSH) | K(SPREAD) | K(LEAK));
+            int f = near_k(d, i, -8, 14, K(BACKUP) | K(RUN) | K(GUSH) | K(SPREAD) | K(LEAK));
             if (f >= 0)
                 cue_add(d, ACT_EMG_SEWAGE_BACKUP, f > i ? f : i, f > i ? i : f, 3, 0,
                         "sewage coming up");
@@ -2702,10 +2884,10 @@ typedef struct {
     char cold_why[32], vuln_why[32], hot_why[32];
 } conditions_t;
 
-static bool negated_at(const doc_t *d, int key);
 static int age_at(const doc_t *d, int i, bool *months);
 
-/* Reads temperatures and ages; returns true if i starts a number used as a temperature. */
+/* Reads temperatures and ages; returns true if i starts a number used as a
+ * temperature. */
 static bool temperature_at(const doc_t *d, int i, int *fahrenheit, bool *inside)
 {
     if (!tm(d, i, M(NUM)) || d->t[i].numlen == 0)
@@ -2754,7 +2936,9 @@ static int age_at(const doc_t *d, int i, bool *months)
         return -1;
     int e = i + d->t[i].numlen;
     /* "my mom is eighty seven", "mi papá tiene noventa". */
-    if ((teq(d, i - 1, "is") || teq(d, i - 1, "s") || teq(d, i - 1, "tiene")) &&
+    /* ... and "mi suegra de ochenta y cinco". */
+    if ((teq(d, i - 1, "is") || teq(d, i - 1, "s") || teq(d, i - 1, "tiene") ||
+         teq(d, i - 1, "de")) &&
         tin(d, i - 2, w_person) && !tm(d, e, M(DEGREE))) {
         *months = false;
         return d->t[i].num;
@@ -2841,7 +3025,8 @@ static const char *const w_have[] = {"tenemos", "tengo",   "tienen",  "hay",    
                                      "el",      "there",   "s",       "is",          "de",
                                      "ningun",  "ninguna", "working", "funcionando", NULL};
 
-/* A heating or cooling appliance that has stopped; returns the failure token or -1. */
+/* A heating or cooling appliance that has stopped; returns the failure token or
+ * -1. */
 static int appliance_failed(const doc_t *d, int a, uint64_t app)
 {
     for (int j = a - 3; j <= a + 7; j++) {
@@ -2849,13 +3034,15 @@ static int appliance_failed(const doc_t *d, int a, uint64_t app)
             continue;
         if (tk(d, j, K(FAIL)) && (j >= a - 1 || same_clause(d, j, a)))
             return j;
-        if (tm(d, j, M(OUT)) && j > a && j <= a + 4 && !tm(d, j + 1, M(DE)) &&
-            !teq(d, j + 1, "of") && !teq(d, j + 1, "the"))
+        if (tm(d, j, M(OUT)) && j > a && j <= a + 4 &&
+            (!same_clause(d, j, j + 1) ||
+             (!tm(d, j + 1, M(DE)) && !teq(d, j + 1, "of") && !teq(d, j + 1, "the"))))
             return j;
         if (tk(d, j, K(WORK)) && (tm(d, j - 1, M(NEG)) || tm(d, j - 2, M(NEG)) ||
                                   tm(d, j - 1, M(STOP)) || tm(d, j - 2, M(STOP))))
             return j;
-        if (app == K(HEATAPP) && tk(d, j, K(HOT)) && (tm(d, j - 1, M(NEG)) || tm(d, j - 2, M(NEG))))
+        if (app == K(HEATAPP) && tk(d, j, K(HOT) | K(CALOR)) &&
+            (tm(d, j - 1, M(NEG) | M(STOP)) || tm(d, j - 2, M(NEG) | M(STOP))))
             return j;
         if (j == a + 1 && tm(d, a - 1, M(NEG)) && !tm(d, a - 2, M(NEG)))
             return a - 1;
@@ -2937,8 +3124,8 @@ static void detect_comfort(doc_t *d)
     }
 }
 
-/* A faucet named near "no water" - but not one the caller is opening or closing ("the pipe bangs
- * when I close the tap": the water works). */
+/* A faucet named near "no water" - but not one the caller is opening or closing
+ * ("the pipe bangs when I close the tap": the water works). */
 static bool faucet_scope(const doc_t *d, int i)
 {
     for (int j = i - 14; j <= i + 10; j++) {
@@ -2962,7 +3149,8 @@ static void detect_no_water(doc_t *d)
         bool drop = teq(d, i, "drop") || teq(d, i, "gota");
         if ((!tk(d, i, K(WATER)) && !drop) || d->t[i].hotwater)
             continue;
-        /* "no water", "no tenemos nada de agua", "sin agua", "no hay agua", "no sale agua". */
+        /* "no water", "no tenemos nada de agua", "sin agua", "no hay agua", "no
+         * sale agua". */
         int neg = -1;
         for (int j = i - 1; j >= i - 4 && j >= 0 && same_clause(d, i, j); j--) {
             if (tm(d, j, M(NEG)) || teq(d, j, "nada") || teq(d, j, "zero") || teq(d, j, "cero")) {
@@ -2988,10 +3176,15 @@ static void detect_no_water(doc_t *d)
             cue_add(d, ACT_EMG_NO_WATER, i, neg, 2, CF_NONEG | CF_NORESOLVE, "no water at all");
     }
     for (int i = 0; i < d->n; i++) {
-        /* "nothing comes out of any of the faucets", "no sale nada de las llaves". */
+        /* "nothing comes out of any of the faucets", "no sale nada de las llaves".
+         */
         if ((teq(d, i, "nothing") || teq(d, i, "nada")) &&
-            (tk(d, i + 1, K(RUN)) || tk(d, i - 1, K(RUN)) || tk(d, i - 2, K(RUN))) &&
-            faucet_scope(d, i))
+            (tk(d, i + 1, K(RUN)) || tk(d, i - 1, K(RUN)) || tk(d, i - 2, K(RUN)) ||
+             (teq(d, i + 1, "s") && tk(d, i + 2, K(RUN)))) && /* "nothing's coming" */
+            (faucet_scope(d, i) ||
+             (near_k(d, i, -12, 12, K(WATER)) >= 0 &&
+              (near_k(d, i, 1, 6, K(SPREAD)) >= 0 || teq(d, i + 3, "anywhere") ||
+               teq(d, i + 4, "anywhere") || teq(d, i + 5, "anywhere")))))
             cue_add(d, ACT_EMG_NO_WATER, i, i, 2, CF_NONEG | CF_NORESOLVE,
                     "nothing comes out of the faucets");
         /* "every faucet is dry", "nothing comes out of the faucets". */
@@ -3007,7 +3200,8 @@ static void detect_no_water(doc_t *d)
 
 /* ---------------------------------------------------------------- judging */
 
-/* A negation shortly before key in its clause, not cut off by "and" or "but". */
+/* A negation shortly before key in its clause, not cut off by "and" or "but".
+ */
 static bool negated_at(const doc_t *d, int key)
 {
     for (int j = key - 1; j >= 0 && j >= key - 5; j--) {
@@ -3056,14 +3250,15 @@ static bool past_at(const doc_t *d, const cue_t *c)
             }
         }
     }
-    /* "we had a burst pipe", "tuvimos una fuga" - but not "has had a headache since dinner". */
+    /* "we had a burst pipe", "tuvimos una fuga" - but not "has had a headache
+     * since dinner". */
     int from = c->lo < key ? c->lo : key;
     for (int j = from - 1; j >= from - 4 && j >= lo; j--) {
         if (tm(d, j, M(PASTV)) && !present_between(d, j, key) &&
             clause_m(d, key, 1, 6, M(NOW) | M(STILL)) < 0 && !teq(d, key + 1, "since") &&
             near_m(d, key, 1, 5, M(NOW)) < 0) {
             bool since = false;
-            for (int q = key + 1; q < key + 5 && q < d->n; q++)
+            for (int q = key + 1; q <= hi && q < key + 12; q++)
                 since = since || teq(d, q, "since") || teq(d, q, "desde");
             if (!since)
                 return true;
@@ -3107,7 +3302,7 @@ static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
     /* "if the power ever goes out, and the sump pump quits, ..." */
     if (lo > 0 && same_sent(d, lo - 1, key) && !tm(d, lo, M(CONJ))) {
         for (int j = clause_lo(d, lo - 1); j < lo; j++) {
-            if (tm(d, j, M(HYPO)) && j >= lo - 12)
+            if (tm(d, j, M(HYPO)) && j >= lo - 12 && !teq(d, j, "whether"))
                 return ST_HYPO;
         }
     }
@@ -3154,6 +3349,25 @@ static bool neighbor_at(const doc_t *d, const cue_t *c)
     return nb && !reaches_caller(d, lo, hi);
 }
 
+static const char *const w_fresh[] = {"new",       "brand",  "fresh",     "changed",  "replaced",
+                                      "swapped",   "nueva",  "nuevas",    "nuevo",    "nuevos",
+                                      "cambie",    "cambio", "cambiamos", "cambiado", "cambiada",
+                                      "cambiadas", NULL};
+
+static bool battery_ruled_out(const doc_t *d, int j)
+{
+    bool battery = teq(d, j, "pila") || teq(d, j, "pilas") ||
+                   (d->t[j].n >= 5 &&
+                    (memcmp(d->t[j].w, "batte", 5) == 0 || memcmp(d->t[j].w, "bater", 5) == 0));
+    if (!battery)
+        return false;
+    for (int q = j - 4; q <= j + 4; q++) {
+        if (q != j && same_clause(d, q, j) && (tin(d, q, w_fresh) || (q < j && tm(d, q, M(NEG)))))
+            return true;
+    }
+    return false;
+}
+
 static bool false_alarm_at(const doc_t *d, const cue_t *c)
 {
     if (!(c->flags & (CF_ALARM | CF_SMOKE)))
@@ -3161,6 +3375,10 @@ static bool false_alarm_at(const doc_t *d, const cue_t *c)
     for (int j = 0; j < d->n; j++) {
         bool fa = tm(d, j, M(FALSEAL)) || tm(d, j, M(TEST));
         if (!fa)
+            continue;
+        /* "it's not the battery", "the batteries are brand new": ruled out, not the
+         * cause. */
+        if (tm(d, j, M(FALSEAL)) && battery_ruled_out(d, j))
             continue;
         bool relevant = (c->flags & CF_ALARM)
                             ? (same_sent(d, j, c->key) || tm(d, j, M(TEST)))
@@ -3276,8 +3494,8 @@ static void findings_add(findings_t *fs, const cue_t *c)
     memcpy(f->label, c->label, sizeof f->label);
 }
 
-/* "but", "pero", "aunque" start a clause of their own: "no sparks, but I get zapped". The question
- * mark belongs to the last part of a clause it ended. */
+/* "but", "pero", "aunque" start a clause of their own: "no sparks, but I get
+ * zapped". The question mark belongs to the last part of a clause it ended. */
 static void split_clauses(doc_t *d)
 {
     uint16_t old[MAX_TOK];
@@ -3331,8 +3549,8 @@ static void analyse_window(doc_t *d, const char *text, size_t len, findings_t *f
     }
 }
 
-/* Where the window starting at start should end: at a sentence end if one is near, never inside
- * a UTF-8 sequence. */
+/* Where the window starting at start should end: at a sentence end if one is
+ * near, never inside a UTF-8 sequence. */
 static size_t window_end(const char *text, size_t len, size_t start)
 {
     if (len - start <= WIN_RAW)

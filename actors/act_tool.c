@@ -49,15 +49,27 @@ void act_tool_job_free(act_tool_job_t *job)
     free(job);
 }
 
-void act_tool_job_answer(eng_loop_t *loop, act_tool_job_t *job, const char *text, bool is_error)
+static void answer(eng_loop_t *loop, act_tool_job_t *job, const char *text, bool is_error,
+                   bool transient)
 {
     sch_tool_results_t *r = sch_tool_results_new(1);
     r->results[0].id = eng_xstrdup(job->call.id);
     r->results[0].name = eng_xstrdup(job->call.name);
     r->results[0].text = eng_xstrdup(text ? text : "");
     r->results[0].is_error = is_error;
+    r->results[0].transient = transient;
     r->hdr.corr = job->corr;
     r->hdr.deadline_ms = job->deadline_ms;
     (void)eng_send(loop, job->reply_to, &r->hdr);
     act_tool_job_free(job);
+}
+
+void act_tool_job_answer(eng_loop_t *loop, act_tool_job_t *job, const char *text, bool is_error)
+{
+    answer(loop, job, text, is_error, false);
+}
+
+void act_tool_job_answer_transient(eng_loop_t *loop, act_tool_job_t *job, const char *text)
+{
+    answer(loop, job, text, true, true);
 }

@@ -49,5 +49,8 @@ void act_tool_job_free(act_tool_job_t *job);
 
 /* Convenience for handlers: sends the single result and frees the job. text is copied. */
 void act_tool_job_answer(eng_loop_t *loop, act_tool_job_t *job, const char *text, bool is_error);
+/* The same for an answer caused by a dependency failing (Postgres down or too slow): the
+ * caller hears it, but a retry of the same toolCallId runs the tool again. */
+void act_tool_job_answer_transient(eng_loop_t *loop, act_tool_job_t *job, const char *text);
 
 #endif

@@ -405,10 +405,41 @@ typedef struct envelope {
 } envelope_t;
 
 /* Fills what every call message knows. False if the call id is missing. */
+/*
+ * A call id names an actor and several Redis keys, and is logged: it must be
+ * short and plain. Vapi's are UUIDs; anything else (over 128 bytes, control
+ * characters, spaces, '%') is refused rather than truncated or escaped,
+ * because a truncated id could merge two calls.
+ */
+#define CALL_ID_MAX 128
+#define NUMBER_MAX 32
+#define TOOL_CALLS_MAX 32
+
+static bool call_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > CALL_ID_MAX)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-_.:", *p))
+            return false;
+    return true;
+}
+
+/* A phone number field longer than any E.164 number is not a number: drop it. */
+static char *number_or_null(char *s)
+{
+    if (s && strlen(s) > NUMBER_MAX) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 static bool fill_ctx(const envelope_t *env, sch_call_ctx_t *ctx)
 {
     ctx->call_id = sdup(env->call[C_ID]);
-    if (!ctx->call_id)
+    if (!ctx->call_id || !call_id_ok(ctx->call_id))
         return false;
     ctx->dialed_number = sdup2(adp_json_get(env->m[M_PHONE_NUMBER], "number"),
                                adp_json_get(env->call[C_PHONE_NUMBER], "number"));
@@ -416,6 +447,8 @@ static bool fill_ctx(const envelope_t *env, sch_call_ctx_t *ctx)
         sdup2(env->call[C_PHONE_NUMBER_ID], adp_json_get(env->m[M_PHONE_NUMBER], "id"));
     ctx->caller_number = sdup2(adp_json_get(env->call[C_CUSTOMER], "number"),
                                adp_json_get(env->m[M_CUSTOMER], "number"));
+    ctx->dialed_number = number_or_null(ctx->dialed_number);
+    ctx->caller_number = number_or_null(ctx->caller_number);
     ctx->call_type = sdup(env->call[C_TYPE]);
     ctx->event_ms = time_ms(env->m[M_TIMESTAMP]);
     return true;
@@ -558,6 +591,12 @@ static sch_tool_calls_t *decode_tool_calls(const envelope_t *env, char *why, siz
         set_why(why, whysz, "tool-calls without toolCallList, toolWithToolCallList or toolCalls");
         return NULL;
     }
+    if (n > TOOL_CALLS_MAX) {
+        /* A model asks for a handful at once; thousands would each start database work. */
+        set_why(why, whysz, "tool-calls: %zu tool calls in one message, at most %d", n,
+                TOOL_CALLS_MAX);
+        return NULL;
+    }
     sch_tool_calls_t *t = sch_tool_calls_new(n);
     size_t got = 0;
     adp_json_iter_t it = adp_json_iter(list);
@@ -583,7 +622,10 @@ static sch_tool_calls_t *decode_tool_calls(const envelope_t *env, char *why, siz
     }
     if (!fill_ctx(env, &t->ctx)) {
         eng_msg_free(&t->hdr);
-        set_why(why, whysz, "tool-calls: message.call.id missing");
+        set_why(why, whysz,
+                "tool-calls: message.call.id missing or not a call id (at most %d letters, "
+                "digits, '-', '_', '.', ':')",
+                CALL_ID_MAX);
         return NULL;
     }
     return t;
@@ -597,7 +639,10 @@ static sch_call_event_t *event_with_ctx(const envelope_t *env, uint32_t type, en
     sch_call_event_t *e = sch_call_event_new(type, cls);
     if (!fill_ctx(env, &e->ctx)) {
         eng_msg_free(&e->hdr);
-        set_why(why, whysz, "%s: message.call.id missing", env->wire);
+        set_why(why, whysz,
+                "%s: message.call.id missing or not a call id (at most %d letters, digits, "
+                "'-', '_', '.', ':')",
+                env->wire, CALL_ID_MAX);
         return NULL;
     }
     return e;

@@ -693,7 +693,10 @@ eng_err_t eng_send(eng_loop_t *loop, eng_actor_id_t to, eng_msg_t *msg)
         return ENG_ERR_DEAD_ACTOR;
     }
     if (a->mailbox_len >= a->mailbox_cap) {
+        /* Refused, but never silently: a waiting requester learns at once. */
         eng_counter_add(loop->m_mailbox_full, 1);
+        if (msg->type != ENG_MSG_DEAD_LETTER && msg->type != ENG_MSG_TIMEOUT)
+            bounce(loop, msg, ENG_MSG_DEAD_LETTER);
         eng_msg_free(msg);
         return ENG_ERR_MAILBOX_FULL;
     }

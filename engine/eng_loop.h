@@ -115,7 +115,9 @@ void eng_actor_stop(eng_loop_t *loop, eng_actor_id_t id);
 /*
  * Sends msg to actor `to`. Always consumes msg. A send to a dead actor frees
  * the message, counts a dead letter and returns ENG_ERR_DEAD_ACTOR; a full
- * mailbox frees it and returns ENG_ERR_MAILBOX_FULL.
+ * mailbox frees it and returns ENG_ERR_MAILBOX_FULL. In both cases a message with a
+ * reply_to makes the engine send ENG_MSG_DEAD_LETTER (same corr) to that requester,
+ * so nobody waits for an answer that cannot come.
  */
 eng_err_t eng_send(eng_loop_t *loop, eng_actor_id_t to, eng_msg_t *msg);
 /*

@@ -101,8 +101,10 @@ typedef struct sch_tool_calls {
 typedef struct sch_tool_result {
     char *id;
     char *name;
-    char *text;    /* one line, spoken-ready; never NULL */
-    bool is_error; /* the adapter renders it as Vapi's `error` instead of `result` */
+    char *text;     /* one line, spoken-ready; never NULL */
+    bool is_error;  /* the adapter renders it as Vapi's `error` instead of `result` */
+    bool transient; /* a dependency failed: a retry of the same toolCallId may do better, so
+                       the answer is not remembered as the call's result */
 } sch_tool_result_t;
 
 typedef struct sch_tool_results {

@@ -23,7 +23,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include "eng_redis.h"
 
 #define SECRET "it-secret-0123456789"
 
@@ -73,10 +78,16 @@ static int run_capture(char **out, const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* A port nobody holds right now: the kernel picks it for a socket we close at once. */
 static int free_port(void)
 {
-    /* A port in a range the kernel does not hand out as ephemeral, varied by pid. */
-    return 20000 + (int)(getpid() % 20000);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
 }
 
 typedef struct resp {
@@ -661,6 +672,20 @@ static void test_engine_restarted_mid_call_carries_on_from_redis(void **state)
     free(cat);
 }
 
+/* A counter's value from /metrics, or -1 when the series is absent. */
+static long metric_value(const world_t *w, const char *series)
+{
+    resp_t r = http(w, "GET", "/metrics", NULL, NULL);
+    long v = -1;
+    char needle[160];
+    snprintf(needle, sizeof(needle), "\n%s ", series);
+    const char *p = strstr(r.body, needle);
+    if (p)
+        v = strtol(p + strlen(needle), NULL, 10);
+    free(r.body);
+    return v;
+}
+
 static void test_repeated_tool_call_id_returns_the_first_result_and_marks_once(void **state)
 {
     world_t *w = *state;
@@ -670,21 +695,29 @@ static void test_repeated_tool_call_id_returns_the_first_result_and_marks_once(v
     resp_t r = post_vapi(w, body, SECRET);
     free(r.body);
     free(body);
+    long repeats_before = metric_value(w, "serviceai_tool_calls_repeated_total");
+    long marks_before = metric_value(w, "serviceai_emergencies_detected_total");
     body = tool_call_body(id, w->a_num1, "+15125550142", "tc-rep-1", "report_emergency",
                           "{\"category\":\"gas_leak\",\"description\":\"smells like gas\"}");
+    char *first = NULL;
     for (int i = 0; i < 3; i++) {
         r = post_vapi(w, body, SECRET);
         assert_int_equal(r.status, 200);
         json_t *j = parse(&r);
-        assert_non_null(json_object_get(result_for(j, "tc-rep-1"), "result"));
+        const char *text = json_string_value(json_object_get(result_for(j, "tc-rep-1"), "result"));
+        assert_non_null(text);
+        if (!first)
+            first = strdup(text);
+        else
+            assert_string_equal(text, first); /* the same answer each time */
         json_decref(j);
         free(r.body);
     }
+    free(first);
     free(body);
-    /* The metric counts one emergency for these three deliveries. */
-    r = http(w, "GET", "/metrics", NULL, NULL);
-    assert_non_null(strstr(r.body, "serviceai_tool_calls_repeated_total"));
-    free(r.body);
+    /* One emergency marked for three deliveries; two answered from the first result. */
+    assert_int_equal(metric_value(w, "serviceai_emergencies_detected_total"), marks_before + 1);
+    assert_int_equal(metric_value(w, "serviceai_tool_calls_repeated_total"), repeats_before + 2);
 }
 
 static void test_unknown_tool_gets_an_error_result_not_a_failure(void **state)
@@ -955,6 +988,22 @@ static void test_end_of_call_accepted_before_a_crash_is_saved_after_restart(void
     assert_string_equal(tenant, w->a_id);
     free(reason);
     free(tenant);
+    /* ...and once saved, the inbox copy is gone. */
+    char *out = NULL;
+    char host[128];
+    int port = 0, db = 0;
+    assert_true(eng_redis_url_parse(getenv("SERVICEAI_REDIS_URL"), host, sizeof(host), &port, &db));
+    int left = -1;
+    for (int i = 0; i < 50 && left != 0; i++) {
+        free(out);
+        run_capture(&out, "redis-cli -h %s -p %d -n %d HEXISTS eoc:pending '%s'", host, port, db,
+                    id);
+        left = atoi(out);
+        if (left)
+            usleep(50000);
+    }
+    free(out);
+    assert_int_equal(left, 0);
 }
 
 static void test_sigterm_drains_and_exits_cleanly(void **state)

@@ -19,6 +19,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 typedef struct world {
@@ -97,12 +100,27 @@ static pid_t spawn_engine(int port, const char *redis_url, const char *pg_dsn, i
     return pid;
 }
 
+/* A port nobody holds right now: the kernel picks it for a socket we close at once. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        return -1;
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
 static int setup(void **state)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     static world_t w;
-    w.redis_port = 41000 + (int)(getpid() % 9000);
-    w.port = w.redis_port + 1;
+    w.redis_port = free_port();
+    w.port = free_port();
+    if (w.redis_port <= 0 || w.port <= 0 || w.port == w.redis_port)
+        return -1;
     w.redis = spawn_redis(w.redis_port);
     char url[64];
     snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", w.redis_port);
@@ -114,13 +132,14 @@ static int setup(void **state)
         usleep(50000);
     }
     w.engine = spawn_engine(w.port, url, NULL, -1);
+    *state = &w;
     for (int i = 0; i < 600; i++) { /* up to 30 s: shared, loaded CI machines */
         if (get(w.port, "/healthz", NULL) == 200)
-            break;
+            return 0;
         usleep(50000);
     }
-    *state = &w;
-    return 0;
+    fprintf(stderr, "setup: the engine on port %d never became healthy\n", w.port);
+    return -1;
 }
 
 static int teardown(void **state)
@@ -181,7 +200,7 @@ static int start_failing(const char *redis_url, const char *pg_dsn, char *err, s
 {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    pid_t pid = spawn_engine(39999, redis_url, pg_dsn, fds[1]);
+    pid_t pid = spawn_engine(free_port(), redis_url, pg_dsn, fds[1]);
     close(fds[1]);
     ssize_t n = read(fds[0], err, errsz - 1);
     err[n > 0 ? n : 0] = '\0';

@@ -397,6 +397,48 @@ static void test_json_that_is_not_a_vapi_message_is_a_parse_error(void **state)
 #define SECRET "s3cr3t-for-tests"
 #define NOW_MS 1764000000000LL
 
+static void test_a_call_id_that_is_too_long_or_not_plain_is_refused(void **state)
+{
+    char body[1024], id[200];
+    memset(id, 'a', 129);
+    id[129] = '\0';
+    snprintf(
+        body, sizeof(body),
+        "{\"message\":{\"type\":\"status-update\",\"status\":\"ended\",\"call\":{\"id\":\"%s\"}}}",
+        id);
+    assert_parse_error(body, "call id");
+    assert_parse_error("{\"message\":{\"type\":\"status-update\",\"status\":\"ended\",\"call\":{"
+                       "\"id\":\"abc\\ndef\"}}}",
+                       "call id");
+    assert_parse_error(
+        "{\"message\":{\"type\":\"status-update\",\"status\":\"ended\",\"call\":{\"id\":\"a b\"}}}",
+        "call id");
+    /* a UUID is fine */
+    eng_msg_t *msg = NULL;
+    adp_vapi_type_t type;
+    const char *ok = "{\"message\":{\"type\":\"status-update\",\"status\":\"ended\","
+                     "\"call\":{\"id\":\"b1223960-7a4e-4c0e-9f00-3c2a9e2f4c11\"}}}";
+    assert_int_equal(adp_vapi_decode(ok, strlen(ok), &msg, &type, NULL, 0), ENG_OK);
+    assert_non_null(msg);
+    eng_msg_free(msg);
+}
+
+static void test_more_than_32_tool_calls_in_one_message_are_refused(void **state)
+{
+    eng_buf_t b;
+    eng_buf_init(&b);
+    eng_buf_puts(&b, "{\"message\":{\"type\":\"tool-calls\",\"call\":{\"id\":\"c1\"},"
+                     "\"toolCallList\":[");
+    for (int i = 0; i < 33; i++)
+        eng_buf_printf(&b,
+                       "%s{\"id\":\"t%d\",\"type\":\"function\",\"function\":{\"name\":"
+                       "\"lookup_customer\",\"arguments\":{}}}",
+                       i ? "," : "", i);
+    eng_buf_puts(&b, "]}}");
+    assert_parse_error(b.data, "at most 32");
+    eng_buf_deinit(&b);
+}
+
 static void sign(const char *secret, const char *ts, const char *body, char hex[65])
 {
     size_t tl = strlen(ts), bl = strlen(body);
@@ -804,6 +846,8 @@ int main(void)
         cmocka_unit_test(test_documented_types_we_do_not_use_are_acknowledged_and_named),
         cmocka_unit_test(test_unknown_type_string_is_acknowledged_as_unknown),
         cmocka_unit_test(test_malformed_json_is_a_parse_error_with_a_reason),
+        cmocka_unit_test(test_a_call_id_that_is_too_long_or_not_plain_is_refused),
+        cmocka_unit_test(test_more_than_32_tool_calls_in_one_message_are_refused),
         cmocka_unit_test(test_json_that_is_not_a_vapi_message_is_a_parse_error),
         cmocka_unit_test(test_matching_secret_header_is_accepted_and_any_other_is_refused),
         cmocka_unit_test(test_an_empty_configured_secret_refuses_everything),

@@ -375,20 +375,29 @@ static void test_duplicate_actor_name_is_refused_and_its_state_released(void **s
     eng_loop_free(loop);
 }
 
-static void test_full_mailbox_refuses_and_frees_the_message(void **state)
+static void test_full_mailbox_refuses_frees_the_message_and_tells_the_requester(void **state)
 {
     eng_loop_t *loop = frozen_loop(0, 0);
     static const eng_actor_ops_t small_ops = {
         .kind = "small", .handle = recorder_handle, .stop = recorder_stop, .mailbox_cap = 2};
     recorder_t *r = calloc(1, sizeof(*r));
     eng_actor_id_t id = eng_actor_spawn(loop, "small", &small_ops, r);
+    recorder_t *q;
+    eng_actor_id_t qid = spawn_recorder(loop, "requester", &q);
     int freed = 0;
     assert_int_equal(eng_send(loop, id, &tagged(1, ENG_CLASS_BACKGROUND, 0)->hdr), ENG_OK);
     assert_int_equal(eng_send(loop, id, &tagged(2, ENG_CLASS_BACKGROUND, 0)->hdr), ENG_OK);
-    tagged_msg_t *m = tagged(3, ENG_CLASS_BACKGROUND, 0);
+    tagged_msg_t *m = tagged(3, ENG_CLASS_LIVE, 0);
     m->freed = &freed;
+    m->hdr.reply_to = qid;
+    m->hdr.corr = 99;
     assert_int_equal(eng_send(loop, id, &m->hdr), ENG_ERR_MAILBOX_FULL);
     assert_int_equal(freed, 1);
+    /* the requester is told at once instead of waiting for its deadline */
+    eng_loop_drain(loop);
+    assert_int_equal(q->nseen, 1);
+    assert_int_equal(q->seen_type[0], ENG_MSG_DEAD_LETTER);
+    assert_int_equal(q->seen_corr[0], 99);
     eng_loop_free(loop);
 }
 
@@ -425,7 +434,7 @@ int main(void)
         cmocka_unit_test(test_request_to_a_dead_actor_bounces_a_dead_letter_to_the_requester),
         cmocka_unit_test(test_actor_stopping_itself_is_freed_after_its_handler_returns),
         cmocka_unit_test(test_duplicate_actor_name_is_refused_and_its_state_released),
-        cmocka_unit_test(test_full_mailbox_refuses_and_frees_the_message),
+        cmocka_unit_test(test_full_mailbox_refuses_frees_the_message_and_tells_the_requester),
         cmocka_unit_test(test_metrics_render_counts_handled_messages_by_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
