@@ -1518,8 +1518,7 @@ typedef struct {
     uint8_t n;
     uint8_t numlen;   /* tokens in the number starting here; 0 if none */
     uint8_t pastx;    /* part of a past-time expression ("last winter", "hace meses") */
-    uint8_t neigh;    /* part of a neighbour phrase ("next door", "la casa de al
-                         lado") */
+    uint8_t neigh;    /* part of a neighbour phrase ("next door", "la casa de al lado") */
     uint8_t resolv;   /* says the problem is over ("it's fixed", "everything's dry") */
     uint8_t hotwater; /* "water" in "hot water": the supply, not loose water */
 } tok_t;
@@ -1560,8 +1559,7 @@ typedef struct {
     int key, lo;
     uint8_t strength; /* 1 weak .. 3 unmistakable */
     uint8_t flags;
-    uint8_t visible; /* fire_smoke from visible smoke or flame (ranks above
-                        electrical) */
+    uint8_t visible; /* fire_smoke from visible smoke or flame (ranks above electrical) */
     cue_status_t status;
     char label[LABEL_SZ];
 } cue_t;
@@ -1591,8 +1589,7 @@ static char latin1_base(uint32_t cp)
     return map[cp - 0xC0];
 }
 
-/* Decodes one UTF-8 sequence at s (n > 0 bytes left); returns its length, 1 for
- * an invalid byte
+/* Decodes one UTF-8 sequence at s (n > 0 bytes left); returns its length, 1 for an invalid byte
  * (*cp = 0xFFFD). */
 static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -1735,16 +1732,15 @@ static void doc_tokenize(doc_t *d, const char *text, size_t len)
             } else if (is_digit(c)) {
                 tok_char(&z, (char)c, 2);
             } else if (c == '\'') {
-                /* "air's out" -> "air s out", "it's" -> "it s"; "don't" -> "dont",
-                 * "kids'" -> "kids" */
+                /* "air's out" -> "air s out", "it's" -> "it s"; "don't" -> "dont", "kids'" ->
+                 * "kids" */
                 if ((next == 's' || next == 'S') &&
                     (i + 1 >= len || !is_alpha((unsigned char)s[i + 1])))
                     tok_end(&z);
             } else if ((c == '/' || c == '&') && is_alpha(prev) && is_alpha(next)) {
                 /* a/c -> ac, t&p -> tp */
             } else if ((c == ',' || c == '.') && is_digit(prev) && is_digit(next)) {
-                /* 1,000 and 98.6: one number (the fraction is read as more digits,
-                 * harmless) */
+                /* 1,000 and 98.6: one number (the fraction is read as more digits, harmless) */
                 tok_end(&z);
             } else if (c == '-' && is_digit(next) && !is_alpha(prev) && !is_digit(prev)) {
                 tok_word(&z, "minus");
@@ -1797,8 +1793,8 @@ static bool tm(const doc_t *d, int i, uint64_t m)
     return i >= 0 && i < d->n && (d->t[i].m & m) != 0;
 }
 
-/* Token i is the word w. Called a lot: no strlen, and a token never holds a
- * NUL, so a shorter w stops the loop at its terminator. */
+/* Token i is the word w. Called a lot: no strlen, and a token never holds a NUL, so a shorter w
+ * stops the loop at its terminator. */
 static inline bool teq(const doc_t *d, int i, const char *w)
 {
     if (i < 0 || i >= d->n)
@@ -1833,8 +1829,7 @@ static bool same_clause(const doc_t *d, int i, int j)
     return i >= 0 && j >= 0 && i < d->n && j < d->n && d->t[i].clause == d->t[j].clause;
 }
 
-/* First token in [i+from, i+to] within i's sentence with a concept in k, or -1.
- */
+/* First token in [i+from, i+to] within i's sentence with a concept in k, or -1. */
 static int near_k(const doc_t *d, int i, int from, int to, uint64_t k)
 {
     for (int j = i + from; j <= i + to; j++) {
@@ -1961,8 +1956,7 @@ static bool tank_other(const doc_t *d, int i)
     return false;
 }
 
-/* Values of number words and digits; runs such as "a hundred and eight" or
- * "ciento seis". */
+/* Values of number words and digits; runs such as "a hundred and eight" or "ciento seis". */
 static void mark_numbers(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
@@ -2027,8 +2021,7 @@ static void fix_meanings(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
         tok_t *t = &d->t[i];
-        /* "smoke detector", "alarma de humo", "fire alarm": alarms, not smoke or
-         * fire. */
+        /* "smoke detector", "alarma de humo", "fire alarm": alarms, not smoke or fire. */
         if (t->k & (K(SMOKE) | K(FIRE) | K(FLAME))) {
             int j = i + 1;
             while (j < d->n && (tm(d, j, M(AND)) || tk(d, j, K(CO))) && j < i + 3)
@@ -2100,9 +2093,8 @@ static void fix_meanings(doc_t *d)
         if ((t->k & K(CALOR)) && (teq(d, i - 2, "ola") || teq(d, i - 2, "alerta") ||
                                   teq(d, i - 2, "onda") || teq(d, i - 2, "aviso")))
             t->k |= K(HEATWX);
-        /* "water heater", "calentador de agua", "hot water tank"; the water in them
-         * is not loose water. "calentador" alone is a water heater for a plumber, a
-         * heater otherwise. */
+        /* "water heater", "calentador de agua", "hot water tank"; the water in them is not loose
+         * water. "calentador" alone is a water heater for a plumber, a heater otherwise. */
         if (t->k & K(HEATER)) {
             bool water_before =
                 tk(d, i - 1, K(WATER)) || (tk(d, i - 2, K(WATER)) && tk(d, i - 1, K(HOT)));
@@ -2128,8 +2120,8 @@ static void fix_meanings(doc_t *d)
             t->k |= K(WH) | K(FUEL);
             d->t[tk(d, i - 1, K(WATER)) ? i - 1 : i + 2].k &= ~K(WATER);
         }
-        /* "the tank in the garage is pouring water" to a plumber: the water heater,
-         * unless the call is about a toilet, septic, well or fuel tank. */
+        /* "the tank in the garage is pouring water" to a plumber: the water heater, unless the
+         * call is about a toilet, septic, well or fuel tank. */
         if ((teq(d, i, "tank") || teq(d, i, "tanque")) && !(t->k & K(WH)) &&
             d->industry == ACT_EMG_IND_PLUMBING && !tank_other(d, i))
             t->k |= K(WH);
@@ -2142,8 +2134,7 @@ static void fix_meanings(doc_t *d)
             t->k &= ~K(PIPE);
             t->k |= K(WIRE);
         }
-        /* "the storm knocked the line off the house ... it's still live": a service
-         * wire. */
+        /* "the storm knocked the line off the house ... it's still live": a service wire. */
         if ((teq(d, i, "line") || teq(d, i, "lines")) && !(t->k & K(WIRE)) &&
             !tk(d, i - 1, K(GAS) | K(WATER) | K(SEWAGE) | K(DRAINFIX) | K(PIPE) | K(FUEL)) &&
             !teq(d, i - 1, "ice") && !teq(d, i - 1, "main") && !teq(d, i - 1, "refrigerant") &&
@@ -2168,8 +2159,7 @@ static void fix_meanings(doc_t *d)
             t->k |= K(BACKUP);
         if ((t->m & M(UP)) && teq(d, i - 1, "throwing"))
             t->k |= K(SYMPT) | K(HEATILL);
-        /* "this has been a total headache" is not a symptom; "she has a headache"
-         * is. */
+        /* "this has been a total headache" is not a symptom; "she has a headache" is. */
         if ((t->k & K(SYMPT)) && t->n >= 8 && memcmp(t->w, "headache", 8) == 0) {
             for (int j = i - 1; j >= i - 3 && j >= 0; j--) {
                 if (teq(d, j, "has") || teq(d, j, "have") || teq(d, j, "had") || teq(d, j, "got") ||
@@ -2184,8 +2174,7 @@ static void fix_meanings(doc_t *d)
                 }
             }
         }
-        /* Spanish-speaking callers to a plumber mean the water heater by "el
-         * boiler". */
+        /* Spanish-speaking callers to a plumber mean the water heater by "el boiler". */
         if ((teq(d, i, "boiler") || teq(d, i, "boila") || teq(d, i, "boilers") ||
              teq(d, i, "boyler")) &&
             d->industry == ACT_EMG_IND_PLUMBING)
@@ -2193,16 +2182,14 @@ static void fix_meanings(doc_t *d)
         if ((teq(d, i, "unit") || teq(d, i, "units")) &&
             (teq(d, i - 1, "window") || teq(d, i - 1, "ac") || teq(d, i - 1, "wall")))
             t->k |= K(COOLAPP);
-        /* Burning toast set the alarm off; "smells like burnt toast" is a burning
-         * smell. */
+        /* Burning toast set the alarm off; "smells like burnt toast" is a burning smell. */
         if (teq(d, i, "toast") && near_m(d, i, -3, -1, M(LIKE)) < 0)
             t->m |= M(FALSEAL);
         /* "single digits out", "in the low teens": freezing. */
         if ((teq(d, i, "digits") && teq(d, i - 1, "single")) ||
             (teq(d, i, "teens") && (teq(d, i - 1, "the") || teq(d, i - 1, "low"))))
             t->k |= K(COLD);
-        /* "the electric meter", "the meter box": electrical equipment, like a
-         * panel. */
+        /* "the electric meter", "the meter box": electrical equipment, like a panel. */
         if ((t->k & K(METER)) &&
             (tk(d, i - 1, K(ELEC)) || teq(d, i + 1, "box") || teq(d, i + 1, "base") ||
              teq(d, i + 1, "socket") || (tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC)))))
@@ -2239,8 +2226,7 @@ static void fix_meanings(doc_t *d)
               teq(d, i + 1, "nomas")) ||
              (i + 1 < d->n && !same_clause(d, i, i + 1)) || i + 1 == d->n))
             t->m &= ~M(NEG);
-        /* "won't stop", "no para", "sin parar", "can't shut it off", "no se calla":
-         * it goes on. */
+        /* "won't stop", "no para", "sin parar", "can't shut it off", "no se calla": it goes on. */
         if (t->m & M(NEG)) {
             int j = i + 1;
             if (teq(d, j, "se") || teq(d, j, "de") || teq(d, j, "lo") || teq(d, j, "la"))
@@ -2258,8 +2244,7 @@ static void fix_meanings(doc_t *d)
                 t->m |= M(GONE);
             }
         }
-        /* "si" is "if" only before a clause; "sí, claro" and "creo que sí" are yes.
-         */
+        /* "si" is "if" only before a clause; "sí, claro" and "creo que sí" are yes. */
         if (teq(d, i, "si") &&
             (i + 1 >= d->n || !same_clause(d, i, i + 1) || tin(d, i + 1, w_si_not) ||
              tin(d, i - 1, w_si_prev) || (teq(d, i - 1, "se") && tm(d, i - 2, M(NEG)))))
@@ -2285,8 +2270,7 @@ static void fix_meanings(doc_t *d)
             t->m &= ~M(BELOW);
             t->m |= M(TRIP);
         }
-        /* "el agua ya pasó al cuarto", "the water reached the hallway": spreading.
-         */
+        /* "el agua ya pasó al cuarto", "the water reached the hallway": spreading. */
         if ((teq(d, i, "paso") || teq(d, i, "pasando") || teq(d, i, "llego") ||
              teq(d, i, "llegando") || teq(d, i, "reached") || teq(d, i, "reaching")) &&
             (teq(d, i + 1, "al") || teq(d, i + 1, "a") || teq(d, i + 1, "hasta") ||
@@ -2313,8 +2297,7 @@ static void mark_context(doc_t *d)
             t->pastx = 1;
         if (teq(d, i, "hace") && near_m(d, i, 1, 3, M(LONGU)) >= 0)
             t->pastx = 1;
-        /* "yesterday" alone is weak: a furnace that died yesterday is still dead.
-         */
+        /* "yesterday" alone is weak: a furnace that died yesterday is still dead. */
         if ((t->m & M(PASTX)) && !teq(d, i - 1, "since") && !teq(d, i - 1, "desde"))
             t->pastx = (teq(d, i, "yesterday") || teq(d, i, "ayer")) ? 2 : 1;
         if ((t->m & M(LONGU)) && !teq(d, i, "time") &&
@@ -2332,8 +2315,7 @@ static void mark_context(doc_t *d)
         if (teq(d, i, "back") && teq(d, i + 1, "in") && tm(d, i + 2, M(LONGU) | M(NUM)))
             t->pastx = 1;
 
-        /* Neighbours: "the neighbor's", "next door", "two doors down", "across the
-         * street". */
+        /* Neighbours: "the neighbor's", "next door", "two doors down", "across the street". */
         if (t->m & M(NEIGH))
             t->neigh = 1;
         if ((t->m & M(PLACE)) && !teq(d, i, "door") && !teq(d, i, "doors") && !teq(d, i, "hall"))
@@ -2347,8 +2329,7 @@ static void mark_context(doc_t *d)
             (teq(d, i + 1, "building") || teq(d, i + 1, "house") || teq(d, i + 1, "unit") ||
              teq(d, i + 1, "edificio") || teq(d, i + 1, "casa") || teq(d, i + 1, "apartment")))
             t->neigh = 1;
-        /* "the house behind us", "the apartment below ours", "the unit upstairs".
-         */
+        /* "the house behind us", "the apartment below ours", "the unit upstairs". */
         if ((teq(d, i, "house") || teq(d, i, "building") || teq(d, i, "unit") ||
              teq(d, i, "apartment") || teq(d, i, "condo") || teq(d, i, "townhouse") ||
              teq(d, i, "casa") || teq(d, i, "edificio") || teq(d, i, "departamento") ||
@@ -2361,8 +2342,7 @@ static void mark_context(doc_t *d)
              teq(d, i - 3, "los") || teq(d, i - 3, "apartamento")))
             t->neigh = 1;
 
-        /* "it's fixed", "ya quedó", "everything's dry", "the smell is gone", "it's
-         * been fine". */
+        /* "it's fixed", "ya quedó", "everything's dry", "the smell is gone", "it's been fine". */
         if ((t->m & M(RESOLV)) && !tin(d, i - 1, w_not_request) && !tin(d, i - 2, w_not_request)) {
             if (!teq(d, i, "quedo") || tm(d, i - 1, M(YA)))
                 t->resolv = 1;
@@ -2380,8 +2360,7 @@ static void mark_context(doc_t *d)
             t->resolv = 1;
         if (teq(d, i, "seco") && teq(d, i - 1, "se"))
             t->resolv = 1;
-        /* "the levels were zero", "los niveles salieron normales": measured and
-         * clear. */
+        /* "the levels were zero", "los niveles salieron normales": measured and clear. */
         if ((teq(d, i, "zero") || teq(d, i, "cero") || teq(d, i, "normal") ||
              teq(d, i, "normales")) &&
             (near_m(d, i, -4, -1, M(NEG)) < 0) &&
@@ -2462,8 +2441,7 @@ static void cue_add(doc_t *d, act_emg_category_t cat, int key, int lo, int stren
     join2(c->label, sizeof c->label, "", label);
 }
 
-/* "the water smells like rotten eggs": the smell is the water's (a
- * water-quality problem). */
+/* "the water smells like rotten eggs": the smell is the water's (a water-quality problem). */
 static bool water_is_smelling(const doc_t *d, int smell)
 {
     for (int j = smell - 1; j >= smell - 8 && j >= 0 && same_clause(d, j, smell); j--) {
@@ -2479,8 +2457,7 @@ static const char *const w_usual[] = {"first",    "every",  "each",    "normal",
                                       "usually",  "season", "siempre", "cada",   "primera",
                                       "normales", "new",    "nuevo",   "nueva",  NULL};
 
-/* "smells funny the first time it runs every fall, is that normal": a routine
- * question. */
+/* "smells funny the first time it runs every fall, is that normal": a routine question. */
 static bool smell_is_routine(const doc_t *d, int i)
 {
     for (int j = i - 14; j <= i + 14; j++) {
@@ -2501,8 +2478,7 @@ static void detect_gas(doc_t *d)
             if (g >= 0) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, g, 3, 0, "gas smell");
             } else if (o >= 0 && water_is_smelling(d, i)) {
-                /* Rotten eggs in the hot water: a water-quality problem, not gas in the
-                 * air. */
+                /* Rotten eggs in the hot water: a water-quality problem, not gas in the air. */
                 cue_add(d, ACT_EMG_GAS_LEAK, i, o, 1, 0, "rotten-egg smell in the water");
                 d->cue[d->ncue - 1].status = ST_NOTE;
             } else if (o >= 0) {
@@ -2514,8 +2490,7 @@ static void detect_gas(doc_t *d)
                               K(BURN) | K(SMOKE) | K(MELT) | K(ELEC) | K(SEWAGE) | K(DRAINFIX) |
                                   K(DIRTY) | K(WATER)) < 0 &&
                        near_m(d, i, -12, 12, M(FALSEAL)) < 0 && !smell_is_routine(d, i)) {
-                /* "the stove smells funny", "la estufa huele raro": a gas appliance's
-                 * odd smell. */
+                /* "the stove smells funny", "la estufa huele raro": a gas appliance's odd smell. */
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 1, 0, "odd smell at a gas appliance");
             } else if (near_m(d, i, 1, 3, M(LIKE)) >= 0 && near_k(d, i, 1, 10, K(STOVE)) >= 0 &&
                        near_k(d, i, -4, 10, K(BURN) | K(SMOKE) | K(MELT)) < 0) {
@@ -2534,9 +2509,8 @@ static void detect_gas(doc_t *d)
         if (tk(d, i, K(HISS))) {
             if (near_k(d, i, -8, 8, K(GAS) | K(METER)) >= 0 || near_k(d, i, -12, 12, K(SMELL)) >= 0)
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "hissing gas");
-            /* "hissing behind the dryer where the flex line connects": a fuel
-             * appliance or its connector hisses; a water line that hisses sprays
-             * water instead. */
+            /* "hissing behind the dryer where the flex line connects": a fuel appliance or its
+             * connector hisses; a water line that hisses sprays water instead. */
             else if (near_k(d, i, -10, 12, K(FUEL) | K(PIPE)) >= 0 &&
                      near_k(d, i, -12, 12, K(WATER) | K(DRIP) | K(GUSH) | K(WH)) < 0)
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "hissing at a gas appliance");
@@ -2549,8 +2523,8 @@ static void detect_gas(doc_t *d)
 static int appliance_failed(const doc_t *d, int a, uint64_t app);
 static bool negated_at(const doc_t *d, int key);
 
-/* A symptom cue needs a fuel-burning appliance somewhere in the call that is
- * running: a furnace that has quit is not making carbon monoxide. */
+/* A symptom cue needs a fuel-burning appliance somewhere in the call that is running: a furnace
+ * that has quit is not making carbon monoxide. */
 static void detect_co(doc_t *d)
 {
     int fuel = -1;
@@ -2708,8 +2682,8 @@ static void detect_electrical(doc_t *d)
             if (h >= 0 && (tk(d, h + 1, K(WATER)) || teq(d, h + 1, "tub") || teq(d, h + 1, "wire")))
                 h = -1;
             int b = near_k(d, i, -4, 7, K(BUZZ));
-            /* A hot outlet or switch that smells burnt is the policy's burning smell;
-             * only a hot panel or breaker is an electrical symptom by itself. */
+            /* A hot outlet or switch that smells burnt is the policy's burning smell; only a hot
+             * panel or breaker is an electrical symptom by itself. */
             if (h >= 0 && !tk(d, i, K(PANEL)) && near_k(d, i, -12, 12, K(BURN) | K(MELT)) >= 0)
                 h = -1;
             if (h >= 0)
@@ -2728,8 +2702,7 @@ static void detect_electrical(doc_t *d)
     }
 }
 
-/* Which category water belongs to: a water heater's, wastewater, or plain
- * flooding. */
+/* Which category water belongs to: a water heater's, wastewater, or plain flooding. */
 static act_emg_category_t water_category(const doc_t *d, int key)
 {
     for (int j = key - 14; j <= key + 14; j++) {
@@ -2806,8 +2779,7 @@ static void detect_water(doc_t *d)
             if (sp >= 0 && !teq(d, sp, "mop") && !teq(d, sp, "mopp"))
                 water_cue(d, i, i, 2, CF_WATER, "leak spreading");
         }
-        /* "six inches of water in the basement", "el agua ya está a los tobillos".
-         */
+        /* "six inches of water in the basement", "el agua ya está a los tobillos". */
         if (tk(d, i, K(DEPTH)) && near_k(d, i, -3, 4, K(WATER)) >= 0)
             water_cue(d, i, i, 2, CF_WATER, "water inches deep");
         if (tk(d, i, K(BACKUP)) && clause_m(d, i, -4, 2, M(STILL)) >= 0 &&
@@ -2886,8 +2858,7 @@ typedef struct {
 
 static int age_at(const doc_t *d, int i, bool *months);
 
-/* Reads temperatures and ages; returns true if i starts a number used as a
- * temperature. */
+/* Reads temperatures and ages; returns true if i starts a number used as a temperature. */
 static bool temperature_at(const doc_t *d, int i, int *fahrenheit, bool *inside)
 {
     if (!tm(d, i, M(NUM)) || d->t[i].numlen == 0)
@@ -3025,8 +2996,7 @@ static const char *const w_have[] = {"tenemos", "tengo",   "tienen",  "hay",    
                                      "el",      "there",   "s",       "is",          "de",
                                      "ningun",  "ninguna", "working", "funcionando", NULL};
 
-/* A heating or cooling appliance that has stopped; returns the failure token or
- * -1. */
+/* A heating or cooling appliance that has stopped; returns the failure token or -1. */
 static int appliance_failed(const doc_t *d, int a, uint64_t app)
 {
     for (int j = a - 3; j <= a + 7; j++) {
@@ -3124,8 +3094,8 @@ static void detect_comfort(doc_t *d)
     }
 }
 
-/* A faucet named near "no water" - but not one the caller is opening or closing
- * ("the pipe bangs when I close the tap": the water works). */
+/* A faucet named near "no water" - but not one the caller is opening or closing ("the pipe bangs
+ * when I close the tap": the water works). */
 static bool faucet_scope(const doc_t *d, int i)
 {
     for (int j = i - 14; j <= i + 10; j++) {
@@ -3149,8 +3119,7 @@ static void detect_no_water(doc_t *d)
         bool drop = teq(d, i, "drop") || teq(d, i, "gota");
         if ((!tk(d, i, K(WATER)) && !drop) || d->t[i].hotwater)
             continue;
-        /* "no water", "no tenemos nada de agua", "sin agua", "no hay agua", "no
-         * sale agua". */
+        /* "no water", "no tenemos nada de agua", "sin agua", "no hay agua", "no sale agua". */
         int neg = -1;
         for (int j = i - 1; j >= i - 4 && j >= 0 && same_clause(d, i, j); j--) {
             if (tm(d, j, M(NEG)) || teq(d, j, "nada") || teq(d, j, "zero") || teq(d, j, "cero")) {
@@ -3176,8 +3145,7 @@ static void detect_no_water(doc_t *d)
             cue_add(d, ACT_EMG_NO_WATER, i, neg, 2, CF_NONEG | CF_NORESOLVE, "no water at all");
     }
     for (int i = 0; i < d->n; i++) {
-        /* "nothing comes out of any of the faucets", "no sale nada de las llaves".
-         */
+        /* "nothing comes out of any of the faucets", "no sale nada de las llaves". */
         if ((teq(d, i, "nothing") || teq(d, i, "nada")) &&
             (tk(d, i + 1, K(RUN)) || tk(d, i - 1, K(RUN)) || tk(d, i - 2, K(RUN)) ||
              (teq(d, i + 1, "s") && tk(d, i + 2, K(RUN)))) && /* "nothing's coming" */
@@ -3200,8 +3168,7 @@ static void detect_no_water(doc_t *d)
 
 /* ---------------------------------------------------------------- judging */
 
-/* A negation shortly before key in its clause, not cut off by "and" or "but".
- */
+/* A negation shortly before key in its clause, not cut off by "and" or "but". */
 static bool negated_at(const doc_t *d, int key)
 {
     for (int j = key - 1; j >= 0 && j >= key - 5; j--) {
@@ -3250,8 +3217,7 @@ static bool past_at(const doc_t *d, const cue_t *c)
             }
         }
     }
-    /* "we had a burst pipe", "tuvimos una fuga" - but not "has had a headache
-     * since dinner". */
+    /* "we had a burst pipe", "tuvimos una fuga" - but not "has had a headache since dinner". */
     int from = c->lo < key ? c->lo : key;
     for (int j = from - 1; j >= from - 4 && j >= lo; j--) {
         if (tm(d, j, M(PASTV)) && !present_between(d, j, key) &&
@@ -3376,8 +3342,7 @@ static bool false_alarm_at(const doc_t *d, const cue_t *c)
         bool fa = tm(d, j, M(FALSEAL)) || tm(d, j, M(TEST));
         if (!fa)
             continue;
-        /* "it's not the battery", "the batteries are brand new": ruled out, not the
-         * cause. */
+        /* "it's not the battery", "the batteries are brand new": ruled out, not the cause. */
         if (tm(d, j, M(FALSEAL)) && battery_ruled_out(d, j))
             continue;
         bool relevant = (c->flags & CF_ALARM)
@@ -3494,8 +3459,8 @@ static void findings_add(findings_t *fs, const cue_t *c)
     memcpy(f->label, c->label, sizeof f->label);
 }
 
-/* "but", "pero", "aunque" start a clause of their own: "no sparks, but I get
- * zapped". The question mark belongs to the last part of a clause it ended. */
+/* "but", "pero", "aunque" start a clause of their own: "no sparks, but I get zapped". The question
+ * mark belongs to the last part of a clause it ended. */
 static void split_clauses(doc_t *d)
 {
     uint16_t old[MAX_TOK];
@@ -3549,8 +3514,8 @@ static void analyse_window(doc_t *d, const char *text, size_t len, findings_t *f
     }
 }
 
-/* Where the window starting at start should end: at a sentence end if one is
- * near, never inside a UTF-8 sequence. */
+/* Where the window starting at start should end: at a sentence end if one is near, never inside
+ * a UTF-8 sequence. */
 static size_t window_end(const char *text, size_t len, size_t start)
 {
     if (len - start <= WIN_RAW)
