@@ -189,8 +189,10 @@ struct lg {
     size_t max_fifo;
     bench_samples_t sched_lag, queue_wait;
     /* CPU ticks of the watched processes at the window's start and end (-1: not yet) */
-    double server_cpu[2], store_cpu[2];
+    double server_cpu[2], store_cpu[2], self_cpu[2];
+    unsigned long long host_busy[2], host_total[2]; /* /proc/stat jiffies, all CPUs */
     int64_t cpu_at_us[2];
+    int server_seen[2], store_seen[2]; /* watched processes still there: an exit voids a figure */
     bool cpu_sampled[2];
     struct rusage ru0;
     int64_t wall0_us;
@@ -937,11 +939,13 @@ static void on_sched(evutil_socket_t fd, short what, void *arg)
     sched_arm(lg);
 }
 
-/* CPU seconds used so far by the given processes (threads included); exited ones count 0. */
-static double pids_cpu_s(const int *pids, int n)
+/* CPU seconds used so far by the given processes (threads included); *seen counts those
+ * still there. */
+static double pids_cpu_s(const int *pids, int n, int *seen)
 {
     long hz = sysconf(_SC_CLK_TCK);
     double ticks = 0;
+    *seen = 0;
     for (int i = 0; i < n; i++) {
         char path[64], buf[1024];
         snprintf(path, sizeof path, "/proc/%d/stat", pids[i]);
@@ -955,16 +959,47 @@ static double pids_cpu_s(const int *pids, int n)
         char *p = strrchr(buf, ')');
         unsigned long long ut = 0, st = 0;
         if (p &&
-            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
             ticks += (double)(ut + st);
+            (*seen)++;
+        }
     }
     return hz > 0 ? ticks / (double)hz : 0;
 }
 
+/* Busy and total jiffies of the whole machine (first line of /proc/stat). */
+static void host_jiffies(unsigned long long *busy, unsigned long long *total)
+{
+    unsigned long long v[8] = {0};
+    *busy = *total = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n < 4)
+        return;
+    for (int i = 0; i < 8; i++)
+        *total += v[i];
+    *busy = *total - v[3] - v[4]; /* idle and iowait */
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static void cpu_sample(lg_t *lg, int which)
 {
-    lg->server_cpu[which] = pids_cpu_s(lg->o.server_pids, lg->o.nserver_pids);
-    lg->store_cpu[which] = pids_cpu_s(lg->o.store_pids, lg->o.nstore_pids);
+    host_jiffies(&lg->host_busy[which], &lg->host_total[which]);
+    lg->self_cpu[which] = self_cpu_s();
+    lg->server_cpu[which] =
+        pids_cpu_s(lg->o.server_pids, lg->o.nserver_pids, &lg->server_seen[which]);
+    lg->store_cpu[which] = pids_cpu_s(lg->o.store_pids, lg->o.nstore_pids, &lg->store_seen[which]);
     lg->cpu_at_us[which] = bench_now_us();
     lg->cpu_sampled[which] = true;
 }
@@ -1351,13 +1386,26 @@ static json_t *results_json(lg_t *lg)
     double w = (double)(lg->cpu_at_us[1] - lg->cpu_at_us[0]) / 1e6;
     sampled = sampled && w > 0;
     json_object_set_new(srv, "cpu_util",
-                        sampled && o->nserver_pids
+                        sampled && o->nserver_pids && lg->server_seen[1] == lg->server_seen[0]
                             ? json_real((lg->server_cpu[1] - lg->server_cpu[0]) / w)
                             : json_null());
     json_object_set_new(srv, "store_cpu_util",
-                        sampled && o->nstore_pids
+                        sampled && o->nstore_pids && lg->store_seen[1] == lg->store_seen[0]
                             ? json_real((lg->store_cpu[1] - lg->store_cpu[0]) / w)
                             : json_null());
+    /* The whole machine over the window, in cores: what is left after the server, its stores
+     * and this generator is other load that shared the machine during the pass. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned long long dt = lg->host_total[1] - lg->host_total[0];
+    json_object_set_new(srv, "machine_busy_cores",
+                        sampled && dt > 0
+                            ? json_real((double)(lg->host_busy[1] - lg->host_busy[0]) / (double)dt *
+                                        (double)(ncpu > 0 ? ncpu : 1))
+                            : json_null());
+    json_object_set_new(srv, "loadgen_cpu_util",
+                        sampled ? json_real((lg->self_cpu[1] - lg->self_cpu[0]) / w) : json_null());
+    json_object_set_new(srv, "server_exited",
+                        json_boolean(sampled && lg->server_seen[1] < lg->server_seen[0]));
     json_object_set_new(root, "server", srv);
     return root;
 }
