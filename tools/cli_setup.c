@@ -13,6 +13,7 @@
  * `serviceai phone remove`, a decision an import should not make by omission.
  */
 #include "cli_setup.h"
+#include "cli_db.h"
 
 #include "act_availability.h"
 #include "eng_alloc.h"
@@ -33,44 +34,12 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#define SETUP_DEFAULT_PG_DSN "host=127.0.0.1 port=5432 dbname=serviceai"
 #define SETUP_DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
 #define PHONE_SZ 20
 #define MAX_KV 48
 #define MAX_NAME 120
 
 /* ------------------------------------------------------------------ messages */
-
-static void setup_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* One line on stderr: "serviceai service add: <reason>". */
-static void setup_fail(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "serviceai %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-static const char *one_line(const char *msg, char *buf, size_t bufsz)
-{
-    size_t n = 0;
-    bool space = false;
-    for (const char *p = msg ? msg : ""; *p && n + 2 < bufsz; p++) {
-        if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
-            space = n > 0;
-            continue;
-        }
-        if (space)
-            buf[n++] = ' ';
-        space = false;
-        buf[n++] = *p;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 static void print_json(json_t *j)
 {
@@ -268,7 +237,7 @@ static bool args_parse(args_t *a, const char *cmd, int argc, char **argv, int fi
         }
         if (strncmp(arg, "--", 2) != 0) {
             if (a->npos >= maxpos || a->npos >= 16) {
-                setup_fail(cmd, "unexpected argument '%s' (see --help)", arg);
+                cli_fail(cmd, "unexpected argument '%s' (see --help)", arg);
                 return false;
             }
             a->pos[a->npos++] = arg;
@@ -289,22 +258,22 @@ static bool args_parse(args_t *a, const char *cmd, int argc, char **argv, int fi
                 flag = *f;
         }
         if (!flag) {
-            setup_fail(cmd, "unknown option '%.*s' (see --help)", (int)flen, arg);
+            cli_fail(cmd, "unknown option '%.*s' (see --help)", (int)flen, arg);
             return false;
         }
         if (a->nkv >= MAX_KV) {
-            setup_fail(cmd, "too many options");
+            cli_fail(cmd, "too many options");
             return false;
         }
         const char *value = NULL;
         if (takes_value) {
             value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!value) {
-                setup_fail(cmd, "%s needs a value (see --help)", flag);
+                cli_fail(cmd, "%s needs a value (see --help)", flag);
                 return false;
             }
         } else if (eq) {
-            setup_fail(cmd, "%s takes no value", flag);
+            cli_fail(cmd, "%s takes no value", flag);
             return false;
         }
         a->kv[a->nkv++] = (kv_t){flag, value};
@@ -320,7 +289,7 @@ static bool args_one(const args_t *a, const char *flag, const char **out)
         if (strcmp(a->kv[i].flag, flag) != 0)
             continue;
         if (*out) {
-            setup_fail(a->cmd, "%s given twice", flag);
+            cli_fail(a->cmd, "%s given twice", flag);
             return false;
         }
         *out = a->kv[i].value ? a->kv[i].value : "";
@@ -352,117 +321,33 @@ static bool require(const args_t *a, const char *value, const char *flag)
 {
     if (value)
         return true;
-    setup_fail(a->cmd, "missing %s (see --help)", flag);
+    cli_fail(a->cmd, "missing %s (see --help)", flag);
     return false;
 }
 
 /* ------------------------------------------------------------------ Postgres */
 
-typedef struct db {
-    const char *cmd;
-    PGconn *conn;
-    char sqlstate[6];
-    char error[512];
-} db_t;
-
-static void notice_ignore(void *arg, const char *message) {}
-
-static bool db_open(db_t *db, const char *cmd)
-{
-    char line[512];
-    memset(db, 0, sizeof(*db));
-    db->cmd = cmd;
-    const char *dsn = getenv("SERVICEAI_PG_DSN");
-    if (!dsn || !*dsn)
-        dsn = SETUP_DEFAULT_PG_DSN;
-    const char *keys[] = {"dbname", "connect_timeout", NULL};
-    const char *values[] = {dsn, "5", NULL};
-    db->conn = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(db->conn) == CONNECTION_OK) {
-        PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
-        return true;
-    }
-    setup_fail(cmd, "cannot reach Postgres (SERVICEAI_PG_DSN): %s",
-               one_line(PQerrorMessage(db->conn), line, sizeof(line)));
-    PQfinish(db->conn);
-    db->conn = NULL;
-    return false;
-}
-
-static void db_close(db_t *db)
-{
-    if (db->conn)
-        PQfinish(db->conn);
-    db->conn = NULL;
-}
-
-/* Runs one statement; NULL (error in db->error, db->sqlstate) on failure. */
-static PGresult *db_exec(db_t *db, const char *sql, int n, const char *const *params)
-{
-    db->sqlstate[0] = '\0';
-    db->error[0] = '\0';
-    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-    snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
-    one_line(primary ? primary : PQerrorMessage(db->conn), db->error, sizeof(db->error));
-    PQclear(res);
-    return NULL;
-}
-
-static bool db_do(db_t *db, const char *sql, int n, const char *const *params)
-{
-    PGresult *res = db_exec(db, sql, n, params);
-    if (!res) {
-        setup_fail(db->cmd, "Postgres refused: %s", db->error);
-        return false;
-    }
-    PQclear(res);
-    return true;
-}
-
-static bool db_begin(db_t *db)
-{
-    return db_do(db, "BEGIN", 0, NULL) &&
-           db_do(db, "SELECT set_config('app.scope', 'platform', true)", 0, NULL);
-}
-
-static bool db_commit(db_t *db)
-{
-    return db_do(db, "COMMIT", 0, NULL);
-}
-
-static void db_rollback(db_t *db)
-{
-    if (db->conn)
-        PQclear(PQexec(db->conn, "ROLLBACK"));
-}
-
 /* Checks the tenant id and that the tenant exists (prints why not). Lower-cases id. */
-static int tenant_check(db_t *db, const char *id, char out[37])
+static int tenant_check(cli_db_t *db, const char *id, char out[37])
 {
     if (!uuid_valid(id)) {
-        setup_fail(db->cmd,
-                   "'%s' is not a tenant id (a UUID, as printed by `serviceai tenant list`)",
-                   id ? id : "");
+        cli_fail(db->cmd, "'%s' is not a tenant id (a UUID, as printed by `serviceai tenant list`)",
+                 id ? id : "");
         return CLI_SETUP_EXIT_USAGE;
     }
     for (int i = 0; i < 36; i++)
         out[i] = (char)tolower((unsigned char)id[i]);
     out[36] = '\0';
     const char *p[] = {out};
-    PGresult *res = db_exec(db, "SELECT 1 FROM tenants WHERE id = $1::uuid", 1, p);
+    PGresult *res = cli_db_exec(db, "SELECT 1 FROM tenants WHERE id = $1::uuid", 1, p);
     if (!res) {
-        setup_fail(db->cmd, "Postgres refused: %s", db->error);
+        cli_fail(db->cmd, "Postgres refused: %s", db->error);
         return CLI_SETUP_EXIT_REFUSED;
     }
     int found = PQntuples(res);
     PQclear(res);
     if (!found) {
-        setup_fail(db->cmd, "no tenant with id %s", out);
+        cli_fail(db->cmd, "no tenant with id %s", out);
         return CLI_SETUP_EXIT_REFUSED;
     }
     return CLI_SETUP_EXIT_OK;
@@ -687,7 +572,7 @@ static int service_add(int argc, char **argv)
     static const char *const switches[] = {"--emergency", NULL};
     const char *cmd = "service add";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     json_t *aliases = NULL;
     char *aliases_text = NULL;
     char tenant[37];
@@ -707,35 +592,34 @@ static int service_add(int argc, char **argv)
         !args_one(&a, "--skill", &skill) || !args_one(&a, "--order", &order))
         goto out;
     if (a.npos != 1) {
-        setup_fail(cmd, "missing TENANT_ID (see --help)");
+        cli_fail(cmd, "missing TENANT_ID (see --help)");
         goto out;
     }
     if (!require(&a, name, "--name") || !require(&a, duration, "--duration"))
         goto out;
     if (!name_ok(name)) {
-        setup_fail(cmd, "--name must be 1 to %d characters", MAX_NAME);
+        cli_fail(cmd, "--name must be 1 to %d characters", MAX_NAME);
         goto out;
     }
     if (name_es && !name_ok(name_es)) {
-        setup_fail(cmd, "--name-es must be 1 to %d characters", MAX_NAME);
+        cli_fail(cmd, "--name-es must be 1 to %d characters", MAX_NAME);
         goto out;
     }
     if (!int_parse(duration, 5, 1440, &dur)) {
-        setup_fail(cmd, "--duration must be a whole number of minutes from 5 to 1440, not '%s'",
-                   duration);
+        cli_fail(cmd, "--duration must be a whole number of minutes from 5 to 1440, not '%s'",
+                 duration);
         goto out;
     }
     if (buffer && !int_parse(buffer, 0, 480, &buf)) {
-        setup_fail(cmd, "--buffer must be a whole number of minutes from 0 to 480, not '%s'",
-                   buffer);
+        cli_fail(cmd, "--buffer must be a whole number of minutes from 0 to 480, not '%s'", buffer);
         goto out;
     }
     if (order && !int_parse(order, -1000000, 1000000, &ord)) {
-        setup_fail(cmd, "--order must be a whole number, not '%s'", order);
+        cli_fail(cmd, "--order must be a whole number, not '%s'", order);
         goto out;
     }
     if (skill && !skill_ok(skill)) {
-        setup_fail(cmd, "--skill '%s' must be a lower-case token such as hvac or gas-lines", skill);
+        cli_fail(cmd, "--skill '%s' must be a lower-case token such as hvac or gas-lines", skill);
         goto out;
     }
     aliases = args_all(&a, "--alias");
@@ -746,7 +630,7 @@ static int service_add(int argc, char **argv)
     snprintf(ord_t, sizeof(ord_t), "%ld", ord);
 
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
@@ -760,27 +644,28 @@ static int service_add(int argc, char **argv)
                        args_has(&a, "--emergency") ? "true" : "false",
                        skill,
                        ord_t};
-    PGresult *res = db_exec(&db,
-                            "INSERT INTO services AS s (tenant_id, name, name_es, aliases, "
-                            "duration_min, buffer_min, is_emergency, skill, sort_order) "
-                            "VALUES ($1::uuid, btrim($2), nullif(btrim($3), ''), "
-                            "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5::int, $6::int, "
-                            "$7::boolean, $8, $9::int) "
-                            "ON CONFLICT (tenant_id, lower(name)) DO UPDATE SET "
-                            "name = EXCLUDED.name, name_es = EXCLUDED.name_es, "
-                            "aliases = EXCLUDED.aliases, duration_min = EXCLUDED.duration_min, "
-                            "buffer_min = EXCLUDED.buffer_min, is_emergency = "
-                            "EXCLUDED.is_emergency, skill = EXCLUDED.skill, "
-                            "sort_order = EXCLUDED.sort_order, active = true "
-                            "RETURNING " SERVICE_COLS,
-                            9, p);
+    PGresult *res =
+        cli_db_exec(&db,
+                    "INSERT INTO services AS s (tenant_id, name, name_es, aliases, "
+                    "duration_min, buffer_min, is_emergency, skill, sort_order) "
+                    "VALUES ($1::uuid, btrim($2), nullif(btrim($3), ''), "
+                    "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5::int, $6::int, "
+                    "$7::boolean, $8, $9::int) "
+                    "ON CONFLICT (tenant_id, lower(name)) DO UPDATE SET "
+                    "name = EXCLUDED.name, name_es = EXCLUDED.name_es, "
+                    "aliases = EXCLUDED.aliases, duration_min = EXCLUDED.duration_min, "
+                    "buffer_min = EXCLUDED.buffer_min, is_emergency = "
+                    "EXCLUDED.is_emergency, skill = EXCLUDED.skill, "
+                    "sort_order = EXCLUDED.sort_order, active = true "
+                    "RETURNING " SERVICE_COLS,
+                    9, p);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     json_t *j = row_json(res, 0);
     PQclear(res);
-    if (!db_commit(&db)) {
+    if (!cli_db_commit(&db)) {
         json_decref(j);
         goto out;
     }
@@ -790,8 +675,8 @@ static int service_add(int argc, char **argv)
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(aliases);
     free(aliases_text);
     return rc;
@@ -801,7 +686,7 @@ out:
 static int list_rows(int argc, char **argv, const char *cmd, const char *usage, const char *sql)
 {
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     char tenant[37];
     int rc = CLI_SETUP_EXIT_USAGE;
     if (!args_parse(&a, cmd, argc, argv, 2, NULL, NULL, 1))
@@ -812,19 +697,19 @@ static int list_rows(int argc, char **argv, const char *cmd, const char *usage, 
         goto out;
     }
     if (a.npos != 1) {
-        setup_fail(cmd, "missing TENANT_ID (see --help)");
+        cli_fail(cmd, "missing TENANT_ID (see --help)");
         goto out;
     }
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
     rc = CLI_SETUP_EXIT_REFUSED;
     const char *p[] = {tenant};
-    PGresult *res = db_exec(&db, sql, 1, p);
+    PGresult *res = cli_db_exec(&db, sql, 1, p);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     json_t *j = rows_json(res);
@@ -833,8 +718,8 @@ static int list_rows(int argc, char **argv, const char *cmd, const char *usage, 
     json_decref(j);
     rc = CLI_SETUP_EXIT_OK;
 out:
-    db_rollback(&db);
-    db_close(&db);
+    cli_db_rollback(&db);
+    cli_db_close(&db);
     return rc;
 }
 
@@ -843,7 +728,7 @@ static int deactivate(int argc, char **argv, const char *cmd, const char *usage,
                       const char *what, bool drops_profile)
 {
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     char tenant[37];
     char sql[256];
     int rc = CLI_SETUP_EXIT_USAGE;
@@ -855,11 +740,11 @@ static int deactivate(int argc, char **argv, const char *cmd, const char *usage,
         goto out;
     }
     if (a.npos != 2) {
-        setup_fail(cmd, "expected TENANT_ID NAME (see --help)");
+        cli_fail(cmd, "expected TENANT_ID NAME (see --help)");
         goto out;
     }
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
@@ -869,19 +754,19 @@ static int deactivate(int argc, char **argv, const char *cmd, const char *usage,
              "lower(btrim($2)) RETURNING id, name, active",
              table);
     const char *p[] = {tenant, a.pos[1]};
-    PGresult *res = db_exec(&db, sql, 2, p);
+    PGresult *res = cli_db_exec(&db, sql, 2, p);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     if (PQntuples(res) == 0) {
         PQclear(res);
-        setup_fail(cmd, "tenant %s has no %s named '%s'", tenant, what, a.pos[1]);
+        cli_fail(cmd, "tenant %s has no %s named '%s'", tenant, what, a.pos[1]);
         goto out;
     }
     json_t *j = row_json(res, 0);
     PQclear(res);
-    if (!db_commit(&db)) {
+    if (!cli_db_commit(&db)) {
         json_decref(j);
         goto out;
     }
@@ -892,8 +777,8 @@ static int deactivate(int argc, char **argv, const char *cmd, const char *usage,
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     return rc;
 }
 
@@ -904,7 +789,7 @@ static int tech_add(int argc, char **argv)
     static const char *const with_value[] = {"--name", "--phone", "--skill", NULL};
     const char *cmd = "tech add";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     json_t *skills = NULL;
     char *skills_text = NULL;
     char tenant[37], phone[PHONE_SZ];
@@ -921,51 +806,51 @@ static int tech_add(int argc, char **argv)
     if (!args_one(&a, "--name", &name) || !args_one(&a, "--phone", &phone_in))
         goto out;
     if (a.npos != 1) {
-        setup_fail(cmd, "missing TENANT_ID (see --help)");
+        cli_fail(cmd, "missing TENANT_ID (see --help)");
         goto out;
     }
     if (!require(&a, name, "--name") || !require(&a, phone_in, "--phone"))
         goto out;
     if (!name_ok(name)) {
-        setup_fail(cmd, "--name must be 1 to %d characters", MAX_NAME);
+        cli_fail(cmd, "--name must be 1 to %d characters", MAX_NAME);
         goto out;
     }
     if (sch_phone_normalize(phone_in, phone, sizeof(phone)) != ENG_OK) {
-        setup_fail(cmd, "--phone '%s' is not a valid phone number (E.164 such as +15125550170)",
-                   phone_in);
+        cli_fail(cmd, "--phone '%s' is not a valid phone number (E.164 such as +15125550170)",
+                 phone_in);
         goto out;
     }
     skills = args_all(&a, "--skill");
     for (size_t i = 0; i < json_array_size(skills); i++) {
         const char *s = json_string_value(json_array_get(skills, i));
         if (!skill_ok(s)) {
-            setup_fail(cmd, "--skill '%s' must be a lower-case token such as hvac or gas-lines", s);
+            cli_fail(cmd, "--skill '%s' must be a lower-case token such as hvac or gas-lines", s);
             goto out;
         }
     }
     skills_text = json_dumps(skills, JSON_COMPACT);
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
     rc = CLI_SETUP_EXIT_REFUSED;
     const char *p[] = {tenant, name, phone, skills_text};
-    PGresult *res = db_exec(&db,
-                            "INSERT INTO technicians AS t (tenant_id, name, phone, skills) "
-                            "VALUES ($1::uuid, btrim($2), $3, "
-                            "ARRAY(SELECT jsonb_array_elements_text($4::jsonb))) "
-                            "ON CONFLICT (tenant_id, lower(name)) DO UPDATE SET "
-                            "name = EXCLUDED.name, phone = EXCLUDED.phone, "
-                            "skills = EXCLUDED.skills, active = true RETURNING " TECH_COLS,
-                            4, p);
+    PGresult *res = cli_db_exec(&db,
+                                "INSERT INTO technicians AS t (tenant_id, name, phone, skills) "
+                                "VALUES ($1::uuid, btrim($2), $3, "
+                                "ARRAY(SELECT jsonb_array_elements_text($4::jsonb))) "
+                                "ON CONFLICT (tenant_id, lower(name)) DO UPDATE SET "
+                                "name = EXCLUDED.name, phone = EXCLUDED.phone, "
+                                "skills = EXCLUDED.skills, active = true RETURNING " TECH_COLS,
+                                4, p);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     json_t *j = row_json(res, 0);
     PQclear(res);
-    if (!db_commit(&db)) {
+    if (!cli_db_commit(&db)) {
         json_decref(j);
         goto out;
     }
@@ -974,8 +859,8 @@ static int tech_add(int argc, char **argv)
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(skills);
     free(skills_text);
     return rc;
@@ -984,15 +869,15 @@ out:
 /* ------------------------------------------------------------------ hours */
 
 /* Weekly hours as {"monday": ["08:00-17:00"], ...} plus the assistant's lines. */
-static json_t *hours_json(db_t *db, const char *tenant)
+static json_t *hours_json(cli_db_t *db, const char *tenant)
 {
     const char *p[] = {tenant};
-    PGresult *res = db_exec(db,
-                            "SELECT weekday, to_char(opens, 'HH24:MI') || '-' || "
-                            "CASE WHEN closes = '24:00' THEN '24:00' ELSE to_char(closes, "
-                            "'HH24:MI') END FROM business_hours WHERE tenant_id = $1::uuid "
-                            "ORDER BY weekday, opens",
-                            1, p);
+    PGresult *res = cli_db_exec(db,
+                                "SELECT weekday, to_char(opens, 'HH24:MI') || '-' || "
+                                "CASE WHEN closes = '24:00' THEN '24:00' ELSE to_char(closes, "
+                                "'HH24:MI') END FROM business_hours WHERE tenant_id = $1::uuid "
+                                "ORDER BY weekday, opens",
+                                1, p);
     if (!res)
         return NULL;
     json_t *week = json_object();
@@ -1010,7 +895,7 @@ static json_t *hours_json(db_t *db, const char *tenant)
     json_object_set_new(out, "tenant_id", json_string(tenant));
     json_object_set_new(out, "hours", week);
     const char *pl[] = {tenant, "en"};
-    res = db_exec(db, "SELECT to_jsonb(hours) FROM sai_profile_lines($1::uuid, $2)", 2, pl);
+    res = cli_db_exec(db, "SELECT to_jsonb(hours) FROM sai_profile_lines($1::uuid, $2)", 2, pl);
     if (res && PQntuples(res) == 1)
         json_object_set_new(out, "spoken", json_loads(PQgetvalue(res, 0, 0), 0, NULL));
     if (res)
@@ -1018,17 +903,17 @@ static json_t *hours_json(db_t *db, const char *tenant)
     return out;
 }
 
-static bool hours_insert(db_t *db, const char *tenant, int weekday, int open, int close)
+static bool hours_insert(cli_db_t *db, const char *tenant, int weekday, int open, int close)
 {
     char wd[4], o[8], c[8];
     snprintf(wd, sizeof(wd), "%d", weekday);
     snprintf(o, sizeof(o), "%02d:%02d", open / 60 % 100, open % 60);
     snprintf(c, sizeof(c), "%02d:%02d", close / 60 % 100, close % 60);
     const char *p[] = {tenant, wd, o, c};
-    return db_do(db,
-                 "INSERT INTO business_hours (tenant_id, weekday, opens, closes) "
-                 "VALUES ($1::uuid, $2::smallint, $3::time, $4::time)",
-                 4, p);
+    return cli_db_do(db,
+                     "INSERT INTO business_hours (tenant_id, weekday, opens, closes) "
+                     "VALUES ($1::uuid, $2::smallint, $3::time, $4::time)",
+                     4, p);
 }
 
 typedef struct interval {
@@ -1069,7 +954,7 @@ static int hours_set(int argc, char **argv)
 {
     const char *cmd = "hours set";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     char tenant[37];
     unsigned masks[8];
     interval_t ivs[8][8];
@@ -1083,27 +968,26 @@ static int hours_set(int argc, char **argv)
         goto out;
     }
     if (a.npos < 3 || a.npos % 2 != 1) {
-        setup_fail(cmd, "expected TENANT_ID followed by DAYS HOURS pairs (see --help)");
+        cli_fail(cmd, "expected TENANT_ID followed by DAYS HOURS pairs (see --help)");
         goto out;
     }
     int pairs = (a.npos - 1) / 2;
     for (int i = 0; i < pairs; i++) {
         const char *days = a.pos[1 + 2 * i], *hours = a.pos[2 + 2 * i];
         if (!days_parse(days, &masks[i])) {
-            setup_fail(cmd, "'%s' is not a day or a range of days (mon, mon-fri, daily, ...)",
-                       days);
+            cli_fail(cmd, "'%s' is not a day or a range of days (mon, mon-fri, daily, ...)", days);
             goto out;
         }
         if (!ranges_parse(hours, ivs[i], 8, &nivs[i])) {
-            setup_fail(cmd,
-                       "'%s' is not opening hours (08:00-17:00, 08:00-12:00,13:00-17:00 or "
-                       "closed, without overlaps)",
-                       hours);
+            cli_fail(cmd,
+                     "'%s' is not opening hours (08:00-17:00, 08:00-12:00,13:00-17:00 or "
+                     "closed, without overlaps)",
+                     hours);
             goto out;
         }
     }
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
@@ -1115,10 +999,10 @@ static int hours_set(int argc, char **argv)
             char wd[4];
             snprintf(wd, sizeof(wd), "%d", d);
             const char *p[] = {tenant, wd};
-            if (!db_do(&db,
-                       "DELETE FROM business_hours WHERE tenant_id = $1::uuid AND weekday = "
-                       "$2::smallint",
-                       2, p))
+            if (!cli_db_do(&db,
+                           "DELETE FROM business_hours WHERE tenant_id = $1::uuid AND weekday = "
+                           "$2::smallint",
+                           2, p))
                 goto out;
             for (int k = 0; k < nivs[i]; k++) {
                 if (!hours_insert(&db, tenant, d, ivs[i][k].open, ivs[i][k].close))
@@ -1127,7 +1011,7 @@ static int hours_set(int argc, char **argv)
         }
     }
     json_t *j = hours_json(&db, tenant);
-    if (!j || !db_commit(&db)) {
+    if (!j || !cli_db_commit(&db)) {
         json_decref(j);
         goto out;
     }
@@ -1137,8 +1021,8 @@ static int hours_set(int argc, char **argv)
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     return rc;
 }
 
@@ -1146,7 +1030,7 @@ static int hours_show(int argc, char **argv)
 {
     const char *cmd = "hours show";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     char tenant[37];
     int rc = CLI_SETUP_EXIT_USAGE;
     if (!args_parse(&a, cmd, argc, argv, 2, NULL, NULL, 1))
@@ -1157,26 +1041,26 @@ static int hours_show(int argc, char **argv)
         goto out;
     }
     if (a.npos != 1) {
-        setup_fail(cmd, "missing TENANT_ID (see --help)");
+        cli_fail(cmd, "missing TENANT_ID (see --help)");
         goto out;
     }
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
     rc = CLI_SETUP_EXIT_REFUSED;
     json_t *j = hours_json(&db, tenant);
     if (!j) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     print_json(j);
     json_decref(j);
     rc = CLI_SETUP_EXIT_OK;
 out:
-    db_rollback(&db);
-    db_close(&db);
+    cli_db_rollback(&db);
+    cli_db_close(&db);
     return rc;
 }
 
@@ -1188,7 +1072,7 @@ static int closure_change(int argc, char **argv, bool add)
     static const char *const remove_flags[] = {"--from", "--to", NULL};
     const char *cmd = add ? "closure add" : "closure remove";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     char tenant[37];
     const char *from, *to, *reason;
     int from_ymd = 0, to_ymd = 0;
@@ -1204,7 +1088,7 @@ static int closure_change(int argc, char **argv, bool add)
         !args_one(&a, "--reason", &reason))
         goto out;
     if (a.npos != 1) {
-        setup_fail(cmd, "missing TENANT_ID (see --help)");
+        cli_fail(cmd, "missing TENANT_ID (see --help)");
         goto out;
     }
     if (!require(&a, from, "--from"))
@@ -1212,64 +1096,66 @@ static int closure_change(int argc, char **argv, bool add)
     if (!to)
         to = from;
     if (!act_ymd_parse(from, &from_ymd)) {
-        setup_fail(cmd, "--from '%s' is not a date (YYYY-MM-DD)", from);
+        cli_fail(cmd, "--from '%s' is not a date (YYYY-MM-DD)", from);
         goto out;
     }
     if (!act_ymd_parse(to, &to_ymd)) {
-        setup_fail(cmd, "--to '%s' is not a date (YYYY-MM-DD)", to);
+        cli_fail(cmd, "--to '%s' is not a date (YYYY-MM-DD)", to);
         goto out;
     }
     if (to_ymd < from_ymd) {
-        setup_fail(cmd, "--to %s is before --from %s", to, from);
+        cli_fail(cmd, "--to %s is before --from %s", to, from);
         goto out;
     }
     if (reason && utf8_len(reason) > 200) {
-        setup_fail(cmd, "--reason is too long (at most 200 characters)");
+        cli_fail(cmd, "--reason is too long (at most 200 characters)");
         goto out;
     }
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
     rc = CLI_SETUP_EXIT_REFUSED;
     const char *p[] = {tenant, from, to, reason ? reason : ""};
     PGresult *res =
-        add ? db_exec(&db,
-                      "INSERT INTO closures (tenant_id, starts_on, ends_on, reason) "
-                      "VALUES ($1::uuid, $2::date, $3::date, btrim($4)) "
-                      "ON CONFLICT (tenant_id, starts_on, ends_on) DO UPDATE SET "
-                      "reason = EXCLUDED.reason RETURNING " CLOSURE_COLS,
-                      4, p)
-            : db_exec(&db,
-                      "DELETE FROM closures WHERE tenant_id = $1::uuid AND starts_on = $2::date "
-                      "AND ends_on = $3::date RETURNING " CLOSURE_COLS,
-                      3, p);
+        add ? cli_db_exec(&db,
+                          "INSERT INTO closures (tenant_id, starts_on, ends_on, reason) "
+                          "VALUES ($1::uuid, $2::date, $3::date, btrim($4)) "
+                          "ON CONFLICT (tenant_id, starts_on, ends_on) DO UPDATE SET "
+                          "reason = EXCLUDED.reason RETURNING " CLOSURE_COLS,
+                          4, p)
+            : cli_db_exec(
+                  &db,
+                  "DELETE FROM closures WHERE tenant_id = $1::uuid AND starts_on = $2::date "
+                  "AND ends_on = $3::date RETURNING " CLOSURE_COLS,
+                  3, p);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     if (PQntuples(res) == 0) {
         PQclear(res);
-        setup_fail(cmd, "tenant %s has no closure from %s to %s", tenant, from, to);
+        cli_fail(cmd, "tenant %s has no closure from %s to %s", tenant, from, to);
         goto out;
     }
     json_t *j = row_json(res, 0);
     PQclear(res);
     long booked = 0;
     if (add) {
-        res = db_exec(&db,
-                      "SELECT count(*) FROM appointments a JOIN tenants t ON t.id = a.tenant_id "
-                      "WHERE a.tenant_id = $1::uuid AND a.status IN ('booked', 'rescheduled') "
-                      "AND (lower(a.during) AT TIME ZONE t.timezone)::date "
-                      "BETWEEN $2::date AND $3::date",
-                      3, p);
+        res =
+            cli_db_exec(&db,
+                        "SELECT count(*) FROM appointments a JOIN tenants t ON t.id = a.tenant_id "
+                        "WHERE a.tenant_id = $1::uuid AND a.status IN ('booked', 'rescheduled') "
+                        "AND (lower(a.during) AT TIME ZONE t.timezone)::date "
+                        "BETWEEN $2::date AND $3::date",
+                        3, p);
         if (res) {
             booked = strtol(PQgetvalue(res, 0, 0), NULL, 10);
             PQclear(res);
         }
     }
-    if (!db_commit(&db)) {
+    if (!cli_db_commit(&db)) {
         json_decref(j);
         goto out;
     }
@@ -1284,8 +1170,8 @@ static int closure_change(int argc, char **argv, bool add)
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     return rc;
 }
 
@@ -1302,7 +1188,7 @@ static int booking_rules(int argc, char **argv, bool set)
     static const char *const flags[] = {"--lead-minutes", "--horizon-days", "--slot-minutes", NULL};
     const char *cmd = set ? "booking set" : "booking show";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     char tenant[37];
     const char *lead, *horizon, *slot;
     long v;
@@ -1318,49 +1204,49 @@ static int booking_rules(int argc, char **argv, bool set)
         !args_one(&a, "--slot-minutes", &slot))
         goto out;
     if (a.npos != 1) {
-        setup_fail(cmd, "missing TENANT_ID (see --help)");
+        cli_fail(cmd, "missing TENANT_ID (see --help)");
         goto out;
     }
     if (lead && !int_parse(lead, 0, 10080, &v)) {
-        setup_fail(cmd, "--lead-minutes must be from 0 to 10080, not '%s'", lead);
+        cli_fail(cmd, "--lead-minutes must be from 0 to 10080, not '%s'", lead);
         goto out;
     }
     if (horizon && !int_parse(horizon, 1, 90, &v)) {
-        setup_fail(cmd, "--horizon-days must be from 1 to 90, not '%s'", horizon);
+        cli_fail(cmd, "--horizon-days must be from 1 to 90, not '%s'", horizon);
         goto out;
     }
     if (slot && !int_parse(slot, 5, 480, &v)) {
-        setup_fail(cmd, "--slot-minutes must be from 5 to 480, not '%s'", slot);
+        cli_fail(cmd, "--slot-minutes must be from 5 to 480, not '%s'", slot);
         goto out;
     }
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = tenant_check(&db, a.pos[0], tenant)) != CLI_SETUP_EXIT_OK)
         goto out;
     rc = CLI_SETUP_EXIT_REFUSED;
     if (set) {
         const char *p[] = {tenant, lead, horizon, slot};
-        if (!db_do(&db,
-                   "INSERT INTO booking_settings (tenant_id, lead_time_min, horizon_days, "
-                   "slot_step_min) VALUES ($1::uuid, coalesce($2::int, 120), "
-                   "coalesce($3::int, 14), coalesce($4::int, 60)) "
-                   "ON CONFLICT (tenant_id) DO UPDATE SET "
-                   "lead_time_min = coalesce($2::int, booking_settings.lead_time_min), "
-                   "horizon_days = coalesce($3::int, booking_settings.horizon_days), "
-                   "slot_step_min = coalesce($4::int, booking_settings.slot_step_min)",
-                   4, p))
+        if (!cli_db_do(&db,
+                       "INSERT INTO booking_settings (tenant_id, lead_time_min, horizon_days, "
+                       "slot_step_min) VALUES ($1::uuid, coalesce($2::int, 120), "
+                       "coalesce($3::int, 14), coalesce($4::int, 60)) "
+                       "ON CONFLICT (tenant_id) DO UPDATE SET "
+                       "lead_time_min = coalesce($2::int, booking_settings.lead_time_min), "
+                       "horizon_days = coalesce($3::int, booking_settings.horizon_days), "
+                       "slot_step_min = coalesce($4::int, booking_settings.slot_step_min)",
+                       4, p))
             goto out;
     }
     const char *p[] = {tenant};
-    PGresult *res = db_exec(&db, booking_select, 1, p);
+    PGresult *res = cli_db_exec(&db, booking_select, 1, p);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     json_t *j = row_json(res, 0);
     PQclear(res);
-    if (set && !db_commit(&db)) {
+    if (set && !cli_db_commit(&db)) {
         json_decref(j);
         goto out;
     }
@@ -1369,8 +1255,8 @@ static int booking_rules(int argc, char **argv, bool set)
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK || !set)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     return rc;
 }
 
@@ -1442,8 +1328,8 @@ static bool only_keys(const char *cmd, json_t *obj, const char *path, const char
             eng_buf_init(&list);
             for (const char *const *k = known; *k; k++)
                 eng_buf_printf(&list, "%s%s", k == known ? "" : ", ", *k);
-            setup_fail(cmd, "%s%s%s: unknown field (expected one of: %s)", path, *path ? "." : "",
-                       key, eng_buf_cstr(&list));
+            cli_fail(cmd, "%s%s%s: unknown field (expected one of: %s)", path, *path ? "." : "",
+                     key, eng_buf_cstr(&list));
             eng_buf_deinit(&list);
             return false;
         }
@@ -1459,11 +1345,11 @@ static bool jstring(const char *cmd, json_t *obj, const char *path, const char *
     *out = NULL;
     if (!v || json_is_null(v)) {
         if (required)
-            setup_fail(cmd, "%s.%s: missing (a string is required)", path, key);
+            cli_fail(cmd, "%s.%s: missing (a string is required)", path, key);
         return !required;
     }
     if (!json_is_string(v)) {
-        setup_fail(cmd, "%s.%s: must be a string", path, key);
+        cli_fail(cmd, "%s.%s: must be a string", path, key);
         return false;
     }
     *out = json_string_value(v);
@@ -1477,11 +1363,11 @@ static bool jint(const char *cmd, json_t *obj, const char *path, const char *key
     *out = dflt;
     if (!v || json_is_null(v)) {
         if (required)
-            setup_fail(cmd, "%s.%s: missing (a whole number from %ld to %ld)", path, key, lo, hi);
+            cli_fail(cmd, "%s.%s: missing (a whole number from %ld to %ld)", path, key, lo, hi);
         return !required;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        setup_fail(cmd, "%s.%s: must be a whole number from %ld to %ld", path, key, lo, hi);
+        cli_fail(cmd, "%s.%s: must be a whole number from %ld to %ld", path, key, lo, hi);
         return false;
     }
     *out = (long)json_integer_value(v);
@@ -1496,7 +1382,7 @@ static bool jbool(const char *cmd, json_t *obj, const char *path, const char *ke
     if (!v || json_is_null(v))
         return true;
     if (!json_is_boolean(v)) {
-        setup_fail(cmd, "%s.%s: must be true or false", path, key);
+        cli_fail(cmd, "%s.%s: must be true or false", path, key);
         return false;
     }
     *out = json_is_true(v);
@@ -1514,7 +1400,7 @@ static bool jstrings(const char *cmd, json_t *obj, const char *path, const char 
         return true;
     }
     if (!json_is_array(v)) {
-        setup_fail(cmd, "%s.%s: must be an array of strings", path, key);
+        cli_fail(cmd, "%s.%s: must be an array of strings", path, key);
         return false;
     }
     size_t i;
@@ -1523,7 +1409,7 @@ static bool jstrings(const char *cmd, json_t *obj, const char *path, const char 
     {
         if (!json_is_string(e) || (ok && !ok(json_string_value(e))) ||
             (!ok && blank(json_string_value(e)))) {
-            setup_fail(cmd, "%s.%s[%zu]: must be %s", path, key, i, what);
+            cli_fail(cmd, "%s.%s[%zu]: must be %s", path, key, i, what);
             return false;
         }
     }
@@ -1537,7 +1423,7 @@ static bool import_tenant(const char *cmd, import_t *im)
                                        "language", "greeting", "instructions", NULL};
     json_t *t = json_object_get(im->root, "tenant");
     if (!json_is_object(t)) {
-        setup_fail(cmd, "tenant: missing (an object with name, industry, timezone, language)");
+        cli_fail(cmd, "tenant: missing (an object with name, industry, timezone, language)");
         return false;
     }
     if (!only_keys(cmd, t, "tenant", keys) || !jstring(cmd, t, "tenant", "id", false, &im->id) ||
@@ -1547,28 +1433,28 @@ static bool import_tenant(const char *cmd, import_t *im)
         !jstring(cmd, t, "tenant", "language", true, &im->language))
         return false;
     if (im->id && !uuid_valid(im->id)) {
-        setup_fail(cmd, "tenant.id: '%s' is not a tenant id (a UUID)", im->id);
+        cli_fail(cmd, "tenant.id: '%s' is not a tenant id (a UUID)", im->id);
         return false;
     }
     if (!name_ok(im->name) || utf8_len(im->name) > 200) {
-        setup_fail(cmd, "tenant.name: must be 1 to 200 characters");
+        cli_fail(cmd, "tenant.name: must be 1 to 200 characters");
         return false;
     }
     sch_industry_t ind;
     if (!sch_industry_parse(im->industry, &ind)) {
-        setup_fail(cmd, "tenant.industry: '%s' is not hvac, plumbing or electrical", im->industry);
+        cli_fail(cmd, "tenant.industry: '%s' is not hvac, plumbing or electrical", im->industry);
         return false;
     }
     sch_lang_t lang;
     if (!sch_lang_parse(im->language, &lang)) {
-        setup_fail(cmd, "tenant.language: '%s' is not en, es or bilingual", im->language);
+        cli_fail(cmd, "tenant.language: '%s' is not en, es or bilingual", im->language);
         return false;
     }
     act_avail_t *probe = NULL;
     act_avail_rules_t rules = {.lead_time_min = 0, .horizon_days = 1, .slot_step_min = 60};
     if (act_avail_new(im->timezone, &rules, &probe) != ENG_OK) {
-        setup_fail(cmd, "tenant.timezone: '%s' is not an IANA time zone (e.g. America/Chicago)",
-                   im->timezone);
+        cli_fail(cmd, "tenant.timezone: '%s' is not an IANA time zone (e.g. America/Chicago)",
+                 im->timezone);
         return false;
     }
     act_avail_free(probe);
@@ -1577,15 +1463,14 @@ static bool import_tenant(const char *cmd, import_t *im)
     if ((im->greeting && !json_is_string(im->greeting) && !json_is_null(im->greeting)) ||
         (im->greeting && json_is_string(im->greeting) &&
          utf8_len(json_string_value(im->greeting)) > 500)) {
-        setup_fail(cmd, "tenant.greeting: must be a string of at most 500 characters, or null");
+        cli_fail(cmd, "tenant.greeting: must be a string of at most 500 characters, or null");
         return false;
     }
     if ((im->instructions && !json_is_string(im->instructions) &&
          !json_is_null(im->instructions)) ||
         (im->instructions && json_is_string(im->instructions) &&
          utf8_len(json_string_value(im->instructions)) > 4000)) {
-        setup_fail(cmd,
-                   "tenant.instructions: must be a string of at most 4000 characters, or null");
+        cli_fail(cmd, "tenant.instructions: must be a string of at most 4000 characters, or null");
         return false;
     }
     return true;
@@ -1595,7 +1480,7 @@ static bool import_phones(const char *cmd, import_t *im)
 {
     json_t *arr = json_object_get(im->root, "phone_numbers");
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 16) {
-        setup_fail(cmd, "phone_numbers: must be an array of 1 to 16 phone numbers");
+        cli_fail(cmd, "phone_numbers: must be an array of 1 to 16 phone numbers");
         return false;
     }
     im->phones = eng_xcalloc(json_array_size(arr), sizeof(*im->phones));
@@ -1605,15 +1490,15 @@ static bool import_phones(const char *cmd, import_t *im)
     {
         if (!json_is_string(e) ||
             sch_phone_normalize(json_string_value(e), im->phones[i], PHONE_SZ) != ENG_OK) {
-            setup_fail(cmd,
-                       "phone_numbers[%zu]: not a valid phone number (E.164 such as "
-                       "+15125550142)",
-                       i);
+            cli_fail(cmd,
+                     "phone_numbers[%zu]: not a valid phone number (E.164 such as "
+                     "+15125550142)",
+                     i);
             return false;
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(im->phones[k], im->phones[i]) == 0) {
-                setup_fail(cmd, "phone_numbers[%zu]: %s is listed twice", i, im->phones[i]);
+                cli_fail(cmd, "phone_numbers[%zu]: %s is listed twice", i, im->phones[i]);
                 return false;
             }
         }
@@ -1629,7 +1514,7 @@ static bool import_booking(const char *cmd, import_t *im)
     if (!b)
         return true;
     if (!json_is_object(b)) {
-        setup_fail(cmd, "booking: must be an object");
+        cli_fail(cmd, "booking: must be an object");
         return false;
     }
     im->has_booking = true;
@@ -1652,7 +1537,7 @@ static bool import_services(const char *cmd, import_t *im)
     if (!arr)
         return true;
     if (!json_is_array(arr)) {
-        setup_fail(cmd, "services: must be an array");
+        cli_fail(cmd, "services: must be an array");
         return false;
     }
     im->has_services = true;
@@ -1665,7 +1550,7 @@ static bool import_services(const char *cmd, import_t *im)
         snprintf(path, sizeof(path), "services[%zu]", i);
         imp_service_t *v = &im->services[im->nservices++];
         if (!json_is_object(s)) {
-            setup_fail(cmd, "%s: must be an object", path);
+            cli_fail(cmd, "%s: must be an object", path);
             return false;
         }
         if (!only_keys(cmd, s, path, keys) || !jstring(cmd, s, path, "name", true, &v->name) ||
@@ -1677,21 +1562,20 @@ static bool import_services(const char *cmd, import_t *im)
             !jstrings(cmd, s, path, "aliases", NULL, "a non-empty string", &v->aliases))
             return false;
         if (!name_ok(v->name)) {
-            setup_fail(cmd, "%s.name: must be 1 to %d characters", path, MAX_NAME);
+            cli_fail(cmd, "%s.name: must be 1 to %d characters", path, MAX_NAME);
             return false;
         }
         if (v->name_es && !name_ok(v->name_es)) {
-            setup_fail(cmd, "%s.name_es: must be 1 to %d characters", path, MAX_NAME);
+            cli_fail(cmd, "%s.name_es: must be 1 to %d characters", path, MAX_NAME);
             return false;
         }
         if (v->skill && !skill_ok(v->skill)) {
-            setup_fail(cmd, "%s.skill: '%s' must be a lower-case token such as hvac", path,
-                       v->skill);
+            cli_fail(cmd, "%s.skill: '%s' must be a lower-case token such as hvac", path, v->skill);
             return false;
         }
         for (size_t k = 0; k < i; k++) {
             if (strcasecmp(im->services[k].name, v->name) == 0) {
-                setup_fail(cmd, "%s.name: '%s' is listed twice", path, v->name);
+                cli_fail(cmd, "%s.name: '%s' is listed twice", path, v->name);
                 return false;
             }
         }
@@ -1707,7 +1591,7 @@ static bool import_techs(const char *cmd, import_t *im)
     if (!arr)
         return true;
     if (!json_is_array(arr)) {
-        setup_fail(cmd, "technicians: must be an array");
+        cli_fail(cmd, "technicians: must be an array");
         return false;
     }
     im->has_techs = true;
@@ -1721,7 +1605,7 @@ static bool import_techs(const char *cmd, import_t *im)
         snprintf(path, sizeof(path), "technicians[%zu]", i);
         imp_tech_t *v = &im->techs[im->ntechs++];
         if (!json_is_object(t)) {
-            setup_fail(cmd, "%s: must be an object", path);
+            cli_fail(cmd, "%s: must be an object", path);
             return false;
         }
         if (!only_keys(cmd, t, path, keys) || !jstring(cmd, t, path, "name", true, &v->name) ||
@@ -1731,16 +1615,16 @@ static bool import_techs(const char *cmd, import_t *im)
                       &v->skills))
             return false;
         if (!name_ok(v->name)) {
-            setup_fail(cmd, "%s.name: must be 1 to %d characters", path, MAX_NAME);
+            cli_fail(cmd, "%s.name: must be 1 to %d characters", path, MAX_NAME);
             return false;
         }
         if (sch_phone_normalize(phone, v->phone, PHONE_SZ) != ENG_OK) {
-            setup_fail(cmd, "%s.phone: '%s' is not a valid phone number", path, phone);
+            cli_fail(cmd, "%s.phone: '%s' is not a valid phone number", path, phone);
             return false;
         }
         for (size_t k = 0; k < i; k++) {
             if (strcasecmp(im->techs[k].name, v->name) == 0) {
-                setup_fail(cmd, "%s.name: '%s' is listed twice", path, v->name);
+                cli_fail(cmd, "%s.name: '%s' is listed twice", path, v->name);
                 return false;
             }
         }
@@ -1754,7 +1638,7 @@ static bool import_hours(const char *cmd, import_t *im)
     if (!obj)
         return true;
     if (!json_is_object(obj)) {
-        setup_fail(cmd, "hours: must be an object such as {\"mon-fri\": \"08:00-17:00\"}");
+        cli_fail(cmd, "hours: must be an object such as {\"mon-fri\": \"08:00-17:00\"}");
         return false;
     }
     im->has_hours = true;
@@ -1765,11 +1649,11 @@ static bool import_hours(const char *cmd, import_t *im)
     {
         unsigned mask = 0;
         if (!days_parse(key, &mask)) {
-            setup_fail(cmd, "hours.%s: not a day or a range of days (monday, mon-fri, daily)", key);
+            cli_fail(cmd, "hours.%s: not a day or a range of days (monday, mon-fri, daily)", key);
             return false;
         }
         if (mask & seen) {
-            setup_fail(cmd, "hours.%s: a day is given twice", key);
+            cli_fail(cmd, "hours.%s: a day is given twice", key);
             return false;
         }
         seen |= mask;
@@ -1797,10 +1681,10 @@ static bool import_hours(const char *cmd, import_t *im)
         ok = ok && ranges_parse(eng_buf_cstr(&ranges), ivs, 8, &n);
         eng_buf_deinit(&ranges);
         if (!ok) {
-            setup_fail(cmd,
-                       "hours.%s: must be \"08:00-17:00\", a list of such ranges without "
-                       "overlaps, or \"closed\"",
-                       key);
+            cli_fail(cmd,
+                     "hours.%s: must be \"08:00-17:00\", a list of such ranges without "
+                     "overlaps, or \"closed\"",
+                     key);
             return false;
         }
         for (int d = 0; d < 7; d++) {
@@ -1820,7 +1704,7 @@ static bool import_closures(const char *cmd, import_t *im)
     if (!arr)
         return true;
     if (!json_is_array(arr)) {
-        setup_fail(cmd, "closures: must be an array");
+        cli_fail(cmd, "closures: must be an array");
         return false;
     }
     im->has_closures = true;
@@ -1834,7 +1718,7 @@ static bool import_closures(const char *cmd, import_t *im)
         snprintf(path, sizeof(path), "closures[%zu]", i);
         imp_closure_t *v = &im->closures[im->nclosures++];
         if (!json_is_object(c)) {
-            setup_fail(cmd, "%s: must be an object", path);
+            cli_fail(cmd, "%s: must be an object", path);
             return false;
         }
         if (!only_keys(cmd, c, path, keys) || !jstring(cmd, c, path, "from", true, &v->from) ||
@@ -1844,17 +1728,17 @@ static bool import_closures(const char *cmd, import_t *im)
         if (!v->to)
             v->to = v->from;
         if (!act_ymd_parse(v->from, &from)) {
-            setup_fail(cmd, "%s.from: '%s' is not a date (YYYY-MM-DD)", path, v->from);
+            cli_fail(cmd, "%s.from: '%s' is not a date (YYYY-MM-DD)", path, v->from);
             return false;
         }
         if (!act_ymd_parse(v->to, &to) || to < from) {
-            setup_fail(cmd, "%s.to: '%s' is not a date (YYYY-MM-DD) on or after from", path, v->to);
+            cli_fail(cmd, "%s.to: '%s' is not a date (YYYY-MM-DD) on or after from", path, v->to);
             return false;
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(im->closures[k].from, v->from) == 0 &&
                 strcmp(im->closures[k].to, v->to) == 0) {
-                setup_fail(cmd, "%s: the same dates are listed twice", path);
+                cli_fail(cmd, "%s: the same dates are listed twice", path);
                 return false;
             }
         }
@@ -1870,13 +1754,13 @@ static bool import_read(const char *cmd, const char *file, import_t *im)
     im->root = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
     if (!im->root) {
         if (err.line > 0)
-            setup_fail(cmd, "%s:%d:%d: %s", file, err.line, err.column, err.text);
+            cli_fail(cmd, "%s:%d:%d: %s", file, err.line, err.column, err.text);
         else
-            setup_fail(cmd, "%s: %s", file, err.text);
+            cli_fail(cmd, "%s: %s", file, err.text);
         return false;
     }
     if (!json_is_object(im->root)) {
-        setup_fail(cmd, "%s: the top level must be an object", file);
+        cli_fail(cmd, "%s: the top level must be an object", file);
         return false;
     }
     return only_keys(cmd, im->root, "", keys) && import_tenant(cmd, im) && import_phones(cmd, im) &&
@@ -1887,7 +1771,7 @@ static bool import_read(const char *cmd, const char *file, import_t *im)
 /* ------------------------------------------------------------------ import: writing */
 
 /* Finds the tenant the file describes; refuses numbers owned by someone else. */
-static int import_find(db_t *db, import_t *im, char tenant[37], bool *created)
+static int import_find(cli_db_t *db, import_t *im, char tenant[37], bool *created)
 {
     *created = false;
     tenant[0] = '\0';
@@ -1899,21 +1783,21 @@ static int import_find(db_t *db, import_t *im, char tenant[37], bool *created)
     for (size_t i = 0; i < im->nphones; i++) {
         const char *p[] = {im->phones[i]};
         PGresult *res =
-            db_exec(db,
-                    "SELECT n.tenant_id::text, t.name FROM phone_numbers n JOIN tenants t "
-                    "ON t.id = n.tenant_id WHERE n.number = $1 FOR UPDATE OF n",
-                    1, p);
+            cli_db_exec(db,
+                        "SELECT n.tenant_id::text, t.name FROM phone_numbers n JOIN tenants t "
+                        "ON t.id = n.tenant_id WHERE n.number = $1 FOR UPDATE OF n",
+                        1, p);
         if (!res) {
-            setup_fail(db->cmd, "Postgres refused: %s", db->error);
+            cli_fail(db->cmd, "Postgres refused: %s", db->error);
             return CLI_SETUP_EXIT_REFUSED;
         }
         if (PQntuples(res) == 1) {
             const char *owner = PQgetvalue(res, 0, 0);
             if (tenant[0] && strcmp(owner, tenant) != 0) {
-                setup_fail(db->cmd,
-                           "phone_numbers[%zu]: %s belongs to another tenant, %s (%s); "
-                           "release it first with `serviceai phone remove %s`",
-                           i, im->phones[i], PQgetvalue(res, 0, 1), owner, im->phones[i]);
+                cli_fail(db->cmd,
+                         "phone_numbers[%zu]: %s belongs to another tenant, %s (%s); "
+                         "release it first with `serviceai phone remove %s`",
+                         i, im->phones[i], PQgetvalue(res, 0, 1), owner, im->phones[i]);
                 PQclear(res);
                 return CLI_SETUP_EXIT_REFUSED;
             }
@@ -1924,19 +1808,19 @@ static int import_find(db_t *db, import_t *im, char tenant[37], bool *created)
     const char *p[] = {im->name, im->industry, im->timezone, im->language, tenant};
     PGresult *res;
     if (tenant[0]) {
-        res = db_exec(db,
-                      "UPDATE tenants SET name = btrim($1), industry = $2, timezone = $3, "
-                      "language = $4 WHERE id = $5::uuid RETURNING id",
-                      5, p);
+        res = cli_db_exec(db,
+                          "UPDATE tenants SET name = btrim($1), industry = $2, timezone = $3, "
+                          "language = $4 WHERE id = $5::uuid RETURNING id",
+                          5, p);
     } else {
-        res = db_exec(db,
-                      "INSERT INTO tenants (name, industry, timezone, language) "
-                      "VALUES (btrim($1), $2, $3, $4) RETURNING id",
-                      4, p);
+        res = cli_db_exec(db,
+                          "INSERT INTO tenants (name, industry, timezone, language) "
+                          "VALUES (btrim($1), $2, $3, $4) RETURNING id",
+                          4, p);
         *created = true;
     }
     if (!res || PQntuples(res) != 1) {
-        setup_fail(db->cmd, "Postgres refused the tenant: %s", db->error);
+        cli_fail(db->cmd, "Postgres refused the tenant: %s", db->error);
         if (res)
             PQclear(res);
         return CLI_SETUP_EXIT_REFUSED;
@@ -1951,32 +1835,33 @@ static const char *json_text_or_null(json_t *v)
     return v && json_is_string(v) && !blank(json_string_value(v)) ? json_string_value(v) : NULL;
 }
 
-static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *summary)
+static bool import_write(cli_db_t *db, import_t *im, const char *tenant, json_t *summary)
 {
     const char *pt[] = {tenant};
     /* assistant settings: only the keys the file has */
     if (im->greeting || im->instructions) {
         const char *p[] = {tenant, im->greeting ? "t" : "f", json_text_or_null(im->greeting),
                            im->instructions ? "t" : "f", json_text_or_null(im->instructions)};
-        if (!db_do(db,
-                   "INSERT INTO assistant_settings AS s (tenant_id, greeting, extra_instructions) "
-                   "VALUES ($1::uuid, $3, $5) ON CONFLICT (tenant_id) DO UPDATE SET "
-                   "greeting = CASE WHEN $2::boolean THEN $3 ELSE s.greeting END, "
-                   "extra_instructions = CASE WHEN $4::boolean THEN $5 "
-                   "ELSE s.extra_instructions END",
-                   5, p))
+        if (!cli_db_do(
+                db,
+                "INSERT INTO assistant_settings AS s (tenant_id, greeting, extra_instructions) "
+                "VALUES ($1::uuid, $3, $5) ON CONFLICT (tenant_id) DO UPDATE SET "
+                "greeting = CASE WHEN $2::boolean THEN $3 ELSE s.greeting END, "
+                "extra_instructions = CASE WHEN $4::boolean THEN $5 "
+                "ELSE s.extra_instructions END",
+                5, p))
             return false;
     }
     json_t *added = json_array();
     json_object_set_new(summary, "phone_numbers_added", added);
     for (size_t i = 0; i < im->nphones; i++) {
         const char *p[] = {im->phones[i], tenant};
-        PGresult *res = db_exec(db,
-                                "INSERT INTO phone_numbers (number, tenant_id) VALUES ($1, "
-                                "$2::uuid) ON CONFLICT (number) DO NOTHING RETURNING number",
-                                2, p);
+        PGresult *res = cli_db_exec(db,
+                                    "INSERT INTO phone_numbers (number, tenant_id) VALUES ($1, "
+                                    "$2::uuid) ON CONFLICT (number) DO NOTHING RETURNING number",
+                                    2, p);
         if (!res) {
-            setup_fail(db->cmd, "phone_numbers[%zu]: Postgres refused: %s", i, db->error);
+            cli_fail(db->cmd, "phone_numbers[%zu]: Postgres refused: %s", i, db->error);
             return false;
         }
         if (PQntuples(res) == 1)
@@ -1989,16 +1874,17 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
         snprintf(horizon, sizeof(horizon), "%ld", im->horizon);
         snprintf(step, sizeof(step), "%ld", im->step);
         const char *p[] = {tenant, lead, horizon, step};
-        if (!db_do(db,
-                   "INSERT INTO booking_settings (tenant_id, lead_time_min, horizon_days, "
-                   "slot_step_min) VALUES ($1::uuid, $2::int, $3::int, $4::int) "
-                   "ON CONFLICT (tenant_id) DO UPDATE SET lead_time_min = EXCLUDED.lead_time_min,"
-                   " horizon_days = EXCLUDED.horizon_days, slot_step_min = "
-                   "EXCLUDED.slot_step_min "
-                   "WHERE (booking_settings.lead_time_min, booking_settings.horizon_days, "
-                   "booking_settings.slot_step_min) IS DISTINCT FROM (EXCLUDED.lead_time_min, "
-                   "EXCLUDED.horizon_days, EXCLUDED.slot_step_min)",
-                   4, p))
+        if (!cli_db_do(
+                db,
+                "INSERT INTO booking_settings (tenant_id, lead_time_min, horizon_days, "
+                "slot_step_min) VALUES ($1::uuid, $2::int, $3::int, $4::int) "
+                "ON CONFLICT (tenant_id) DO UPDATE SET lead_time_min = EXCLUDED.lead_time_min,"
+                " horizon_days = EXCLUDED.horizon_days, slot_step_min = "
+                "EXCLUDED.slot_step_min "
+                "WHERE (booking_settings.lead_time_min, booking_settings.horizon_days, "
+                "booking_settings.slot_step_min) IS DISTINCT FROM (EXCLUDED.lead_time_min, "
+                "EXCLUDED.horizon_days, EXCLUDED.slot_step_min)",
+                4, p))
             return false;
     }
     if (im->has_services) {
@@ -2018,7 +1904,7 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
                                s->emergency ? "true" : "false",
                                s->skill,
                                ord};
-            PGresult *res = db_exec(
+            PGresult *res = cli_db_exec(
                 db,
                 "INSERT INTO services AS s (tenant_id, name, name_es, aliases, duration_min, "
                 "buffer_min, is_emergency, skill, sort_order) VALUES ($1::uuid, btrim($2), "
@@ -2036,7 +1922,7 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
                 "EXCLUDED.sort_order, true) RETURNING id",
                 9, p);
             if (!res) {
-                setup_fail(db->cmd, "services[%zu]: Postgres refused: %s", i, db->error);
+                cli_fail(db->cmd, "services[%zu]: Postgres refused: %s", i, db->error);
                 json_decref(names);
                 return false;
             }
@@ -2045,15 +1931,15 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
         }
         char *names_text = json_dumps(names, JSON_COMPACT);
         const char *p[] = {tenant, names_text};
-        PGresult *res = db_exec(db,
-                                "UPDATE services SET active = false WHERE tenant_id = $1::uuid "
-                                "AND active AND lower(name) NOT IN (SELECT lower(n) FROM "
-                                "jsonb_array_elements_text($2::jsonb) n) RETURNING name",
-                                2, p);
+        PGresult *res = cli_db_exec(db,
+                                    "UPDATE services SET active = false WHERE tenant_id = $1::uuid "
+                                    "AND active AND lower(name) NOT IN (SELECT lower(n) FROM "
+                                    "jsonb_array_elements_text($2::jsonb) n) RETURNING name",
+                                    2, p);
         free(names_text);
         json_decref(names);
         if (!res) {
-            setup_fail(db->cmd, "services: Postgres refused: %s", db->error);
+            cli_fail(db->cmd, "services: Postgres refused: %s", db->error);
             return false;
         }
         json_object_set_new(summary, "services_deactivated", rows_json(res));
@@ -2064,7 +1950,7 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
         for (size_t i = 0; i < im->ntechs; i++) {
             imp_tech_t *t = &im->techs[i];
             const char *p[] = {tenant, t->name, t->phone, t->skills, t->active ? "true" : "false"};
-            PGresult *res = db_exec(
+            PGresult *res = cli_db_exec(
                 db,
                 "INSERT INTO technicians AS t (tenant_id, name, phone, skills, active) "
                 "VALUES ($1::uuid, btrim($2), $3, "
@@ -2075,7 +1961,7 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
                 "(EXCLUDED.name, EXCLUDED.phone, EXCLUDED.skills, EXCLUDED.active) RETURNING id",
                 5, p);
             if (!res) {
-                setup_fail(db->cmd, "technicians[%zu]: Postgres refused: %s", i, db->error);
+                cli_fail(db->cmd, "technicians[%zu]: Postgres refused: %s", i, db->error);
                 json_decref(names);
                 return false;
             }
@@ -2084,22 +1970,22 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
         }
         char *names_text = json_dumps(names, JSON_COMPACT);
         const char *p[] = {tenant, names_text};
-        PGresult *res = db_exec(db,
-                                "UPDATE technicians SET active = false WHERE tenant_id = "
-                                "$1::uuid AND active AND lower(name) NOT IN (SELECT lower(n) "
-                                "FROM jsonb_array_elements_text($2::jsonb) n) RETURNING name",
-                                2, p);
+        PGresult *res = cli_db_exec(db,
+                                    "UPDATE technicians SET active = false WHERE tenant_id = "
+                                    "$1::uuid AND active AND lower(name) NOT IN (SELECT lower(n) "
+                                    "FROM jsonb_array_elements_text($2::jsonb) n) RETURNING name",
+                                    2, p);
         free(names_text);
         json_decref(names);
         if (!res) {
-            setup_fail(db->cmd, "technicians: Postgres refused: %s", db->error);
+            cli_fail(db->cmd, "technicians: Postgres refused: %s", db->error);
             return false;
         }
         json_object_set_new(summary, "technicians_deactivated", rows_json(res));
         PQclear(res);
     }
     if (im->has_hours) {
-        if (!db_do(db, "DELETE FROM business_hours WHERE tenant_id = $1::uuid", 1, pt))
+        if (!cli_db_do(db, "DELETE FROM business_hours WHERE tenant_id = $1::uuid", 1, pt))
             return false;
         for (int d = 0; d < 7; d++) {
             for (int k = 0; k < im->nhours[d]; k++) {
@@ -2113,12 +1999,13 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
         for (size_t i = 0; i < im->nclosures; i++) {
             imp_closure_t *c = &im->closures[i];
             const char *p[] = {tenant, c->from, c->to, c->reason ? c->reason : ""};
-            if (!db_do(db,
-                       "INSERT INTO closures AS c (tenant_id, starts_on, ends_on, reason) VALUES "
-                       "($1::uuid, $2::date, $3::date, btrim($4)) ON CONFLICT (tenant_id, "
-                       "starts_on, ends_on) DO UPDATE SET reason = EXCLUDED.reason "
-                       "WHERE c.reason IS DISTINCT FROM EXCLUDED.reason",
-                       4, p)) {
+            if (!cli_db_do(
+                    db,
+                    "INSERT INTO closures AS c (tenant_id, starts_on, ends_on, reason) VALUES "
+                    "($1::uuid, $2::date, $3::date, btrim($4)) ON CONFLICT (tenant_id, "
+                    "starts_on, ends_on) DO UPDATE SET reason = EXCLUDED.reason "
+                    "WHERE c.reason IS DISTINCT FROM EXCLUDED.reason",
+                    4, p)) {
                 json_decref(keep);
                 return false;
             }
@@ -2127,11 +2014,11 @@ static bool import_write(db_t *db, import_t *im, const char *tenant, json_t *sum
         }
         char *keep_text = json_dumps(keep, JSON_COMPACT);
         const char *p[] = {tenant, keep_text};
-        bool ok = db_do(db,
-                        "DELETE FROM closures WHERE tenant_id = $1::uuid AND (starts_on::text, "
-                        "ends_on::text) NOT IN (SELECT e->>0, e->>1 FROM "
-                        "jsonb_array_elements($2::jsonb) e)",
-                        2, p);
+        bool ok = cli_db_do(db,
+                            "DELETE FROM closures WHERE tenant_id = $1::uuid AND (starts_on::text, "
+                            "ends_on::text) NOT IN (SELECT e->>0, e->>1 FROM "
+                            "jsonb_array_elements($2::jsonb) e)",
+                            2, p);
         free(keep_text);
         json_decref(keep);
         if (!ok)
@@ -2144,7 +2031,7 @@ static int tenant_import(int argc, char **argv)
 {
     const char *cmd = "tenant import";
     args_t a;
-    db_t db = {0};
+    cli_db_t db = {0};
     import_t im;
     json_t *summary = NULL;
     char tenant[37];
@@ -2159,13 +2046,13 @@ static int tenant_import(int argc, char **argv)
         goto out;
     }
     if (a.npos != 1) {
-        setup_fail(cmd, "missing FILE (see --help)");
+        cli_fail(cmd, "missing FILE (see --help)");
         goto out;
     }
     if (!import_read(cmd, a.pos[0], &im))
         goto out;
     rc = CLI_SETUP_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     if ((rc = import_find(&db, &im, tenant, &created)) != CLI_SETUP_EXIT_OK)
         goto out;
@@ -2176,7 +2063,7 @@ static int tenant_import(int argc, char **argv)
     if (!import_write(&db, &im, tenant, summary))
         goto out;
     const char *pt[] = {tenant};
-    PGresult *res = db_exec(
+    PGresult *res = cli_db_exec(
         &db,
         "SELECT (SELECT count(*) FROM services WHERE tenant_id = $1::uuid AND active) AS services,"
         " (SELECT count(*) FROM technicians WHERE tenant_id = $1::uuid AND active) AS "
@@ -2186,14 +2073,14 @@ static int tenant_import(int argc, char **argv)
         "WHERE tenant_id = $1::uuid) AS phone_numbers",
         1, pt);
     if (!res) {
-        setup_fail(cmd, "Postgres refused: %s", db.error);
+        cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
     json_t *counts = row_json(res, 0);
     PQclear(res);
     json_object_update(summary, counts);
     json_decref(counts);
-    if (!db_commit(&db))
+    if (!cli_db_commit(&db))
         goto out;
     /* after COMMIT: the profile and any newly routed number */
     const char **keys = eng_xcalloc(im.nphones + 1, sizeof(*keys));
@@ -2218,8 +2105,8 @@ static int tenant_import(int argc, char **argv)
     rc = CLI_SETUP_EXIT_OK;
 out:
     if (rc != CLI_SETUP_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(summary);
     import_deinit(&im);
     return rc;
@@ -2234,7 +2121,7 @@ static int word_usage(const char *word, const char *usage, int argc, char **argv
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_SETUP_EXIT_USAGE : CLI_SETUP_EXIT_OK;
     }
-    setup_fail(word, "unknown subcommand '%s' (see `serviceai %s --help`)", argv[1], word);
+    cli_fail(word, "unknown subcommand '%s' (see `serviceai %s --help`)", argv[1], word);
     return CLI_SETUP_EXIT_USAGE;
 }
 
@@ -2310,6 +2197,6 @@ int cli_setup_main(int argc, char **argv)
             return booking_rules(argc, argv, false);
         return word_usage(word, booking_usage, argc, argv);
     }
-    setup_fail(word, "not a setup command");
+    cli_fail(word, "not a setup command");
     return CLI_SETUP_EXIT_USAGE;
 }

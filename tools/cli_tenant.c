@@ -11,6 +11,7 @@
  * command leaves nothing behind.
  */
 #include "cli_tenant.h"
+#include "cli_db.h"
 
 #include "eng_alloc.h"
 #include "eng_buf.h"
@@ -34,7 +35,6 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#define CLI_DEFAULT_PG_DSN "host=127.0.0.1 port=5432 dbname=serviceai"
 #define CLI_DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
 #define CLI_PHONE_SZ 20       /* E.164: '+', at most 15 digits, NUL */
 #define CLI_MAX_PHONES 16     /* --phone given more often is a typo, not a business */
@@ -43,39 +43,6 @@
 #define CLI_INSTRUCT_MAX 4000 /* appended to the system prompt */
 
 /* ------------------------------------------------------------------ messages */
-
-static void cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* One line on stderr: "serviceai tenant create: <reason>". */
-static void cli_fail(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "serviceai %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-/* libpq and hiredis messages span lines; a CLI error is one line. */
-static const char *one_line(const char *msg, char *buf, size_t bufsz)
-{
-    size_t n = 0;
-    bool space = false;
-    for (const char *p = msg ? msg : ""; *p && n + 1 < bufsz; p++) {
-        char ch = *p;
-        if (ch == '\n' || ch == '\r' || ch == '\t' || ch == ' ') {
-            space = n > 0;
-            continue;
-        }
-        if (space && n + 2 < bufsz)
-            buf[n++] = ' ';
-        space = false;
-        buf[n++] = ch;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 /* Characters, not bytes: names like "Plomería Díaz" are UTF-8. */
 static size_t utf8_len(const char *s)
@@ -339,103 +306,6 @@ static bool normalize_phone(const char *cmd, const char *in, char out[CLI_PHONE_
 
 /* ------------------------------------------------------------------ Postgres */
 
-typedef struct cli_db {
-    const char *cmd; /* for messages, e.g. "tenant create" */
-    PGconn *conn;
-    char sqlstate[6]; /* of the last failed statement, "" otherwise */
-    char constraint[64];
-    char error[512]; /* one line */
-} cli_db_t;
-
-static void notice_ignore(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-static bool db_open(cli_db_t *db, const char *cmd)
-{
-    memset(db, 0, sizeof(*db));
-    db->cmd = cmd;
-    const char *dsn = getenv("SERVICEAI_PG_DSN");
-    if (!dsn || !*dsn)
-        dsn = CLI_DEFAULT_PG_DSN;
-    /* Keywords before dbname are defaults the DSN may override. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const values[] = {"5", "serviceai-cli", dsn, NULL};
-    db->conn = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(db->conn) == CONNECTION_OK) {
-        /* Server notices (a ROLLBACK after the transaction already ended) are not the
-         * user's business: errors are reported as one line each by this file. */
-        PQsetNoticeProcessor(db->conn, notice_ignore, NULL);
-        return true;
-    }
-    char line[512];
-    cli_fail(cmd, "cannot connect to Postgres (SERVICEAI_PG_DSN): %s",
-             one_line(PQerrorMessage(db->conn), line, sizeof(line)));
-    PQfinish(db->conn);
-    db->conn = NULL;
-    return false;
-}
-
-static void db_close(cli_db_t *db)
-{
-    PQfinish(db->conn);
-    db->conn = NULL;
-}
-
-/*
- * Runs one parameterized statement. NULL on failure, with sqlstate,
- * constraint and error set; the caller owns (PQclear) a non-NULL result.
- */
-static PGresult *db_exec(cli_db_t *db, const char *sql, int nparams, const char *const *params)
-{
-    db->sqlstate[0] = '\0';
-    db->constraint[0] = '\0';
-    db->error[0] = '\0';
-    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-        return res;
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-    snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
-    snprintf(db->constraint, sizeof(db->constraint), "%s", constraint ? constraint : "");
-    one_line(primary ? primary : PQerrorMessage(db->conn), db->error, sizeof(db->error));
-    PQclear(res);
-    return NULL;
-}
-
-/* Runs a statement whose result is not needed; false (and the reason printed) on failure. */
-static bool db_do(cli_db_t *db, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = db_exec(db, sql, nparams, params);
-    if (!res) {
-        cli_fail(db->cmd, "Postgres refused: %s", db->error);
-        return false;
-    }
-    PQclear(res);
-    return true;
-}
-
-/* BEGIN, then the cross-tenant scope for this transaction only (docs/tenancy.md). */
-static bool db_begin_platform(cli_db_t *db)
-{
-    return db_do(db, "BEGIN", 0, NULL) &&
-           db_do(db, "SELECT set_config('app.scope', 'platform', true)", 0, NULL);
-}
-
-static bool db_commit(cli_db_t *db)
-{
-    return db_do(db, "COMMIT", 0, NULL);
-}
-
-static void db_rollback(cli_db_t *db)
-{
-    PQclear(PQexec(db->conn, "ROLLBACK"));
-}
-
 /* The tenant as JSON: one query so show, list and every change print the same shape. */
 static const char tenant_select_sql[] =
     "SELECT t.id::text, t.name, t.industry, t.timezone, t.language, t.status,"
@@ -506,7 +376,7 @@ static json_t *tenant_load(cli_db_t *db, const char *id, bool *missing)
     const char *params[] = {id};
     json_t *out = NULL;
     *missing = false;
-    PGresult *res = db_exec(db, eng_buf_cstr(&sql), 1, params);
+    PGresult *res = cli_db_exec(db, eng_buf_cstr(&sql), 1, params);
     if (!res) {
         cli_fail(db->cmd, "Postgres refused: %s", db->error);
         goto out;
@@ -530,10 +400,10 @@ out:
 static int phone_owner(cli_db_t *db, const char *number, char **owner_id, char **owner_name)
 {
     const char *params[] = {number};
-    PGresult *res = db_exec(db,
-                            "SELECT t.id::text, t.name FROM phone_numbers p"
-                            " JOIN tenants t ON t.id = p.tenant_id WHERE p.number = $1",
-                            1, params);
+    PGresult *res = cli_db_exec(db,
+                                "SELECT t.id::text, t.name FROM phone_numbers p"
+                                " JOIN tenants t ON t.id = p.tenant_id WHERE p.number = $1",
+                                1, params);
     if (!res) {
         cli_fail(db->cmd, "Postgres refused: %s", db->error);
         return -1;
@@ -563,12 +433,12 @@ static void report_race_owner(cli_db_t *db, const char *number)
 {
     char *owner_id = NULL;
     char *owner_name = NULL;
-    db_rollback(db);
-    if (db_begin_platform(db) && phone_owner(db, number, &owner_id, &owner_name) == 1)
+    cli_db_rollback(db);
+    if (cli_db_begin_platform(db) && phone_owner(db, number, &owner_id, &owner_name) == 1)
         fail_owned(db->cmd, number, owner_id, owner_name);
     else
         cli_fail(db->cmd, "phone number %s already belongs to another tenant", number);
-    db_rollback(db);
+    cli_db_rollback(db);
     free(owner_id);
     free(owner_name);
 }
@@ -604,9 +474,9 @@ static void keys_deinit(cli_keys_t *k)
 static bool keys_add_tenant_numbers(cli_db_t *db, cli_keys_t *k, const char *tenant_id)
 {
     const char *params[] = {tenant_id};
-    PGresult *res =
-        db_exec(db, "SELECT number, vapi_phone_number_id FROM phone_numbers WHERE tenant_id = $1",
-                1, params);
+    PGresult *res = cli_db_exec(
+        db, "SELECT number, vapi_phone_number_id FROM phone_numbers WHERE tenant_id = $1", 1,
+        params);
     if (!res) {
         cli_fail(db->cmd, "Postgres refused: %s", db->error);
         return false;
@@ -867,7 +737,7 @@ static int tenant_create(int argc, char **argv)
     }
 
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     for (size_t i = 0; i < a.nphones; i++) {
         int owned = phone_owner(&db, phones[i], &owner_id, &owner_name);
@@ -881,10 +751,10 @@ static int tenant_create(int argc, char **argv)
 
     const char *tparams[] = {a.name, sch_industry_name(industry), a.timezone,
                              sch_lang_name(language)};
-    PGresult *res = db_exec(&db,
-                            "INSERT INTO tenants (name, industry, timezone, language)"
-                            " VALUES (btrim($1), $2, $3, $4) RETURNING id::text",
-                            4, tparams);
+    PGresult *res = cli_db_exec(&db,
+                                "INSERT INTO tenants (name, industry, timezone, language)"
+                                " VALUES (btrim($1), $2, $3, $4) RETURNING id::text",
+                                4, tparams);
     if (!res) {
         cli_fail(cmd, "Postgres refused the tenant: %s", db.error);
         goto out;
@@ -894,15 +764,15 @@ static int tenant_create(int argc, char **argv)
     PQclear(res);
 
     const char *sparams[] = {tenant_id, a.greeting, a.instructions};
-    if (!db_do(&db,
-               "INSERT INTO assistant_settings (tenant_id, greeting, extra_instructions)"
-               " VALUES ($1, nullif(btrim($2), ''), nullif(btrim($3), ''))",
-               3, sparams))
+    if (!cli_db_do(&db,
+                   "INSERT INTO assistant_settings (tenant_id, greeting, extra_instructions)"
+                   " VALUES ($1, nullif(btrim($2), ''), nullif(btrim($3), ''))",
+                   3, sparams))
         goto out;
     for (size_t i = 0; i < a.nphones; i++) {
         const char *pparams[] = {phones[i], tenant_id};
-        res = db_exec(&db, "INSERT INTO phone_numbers (number, tenant_id) VALUES ($1, $2)", 2,
-                      pparams);
+        res = cli_db_exec(&db, "INSERT INTO phone_numbers (number, tenant_id) VALUES ($1, $2)", 2,
+                          pparams);
         if (!res) {
             if (strcmp(db.sqlstate, "23505") == 0)
                 report_race_owner(&db, phones[i]);
@@ -917,15 +787,15 @@ static int tenant_create(int argc, char **argv)
 
     bool missing;
     tenant = tenant_load(&db, tenant_id, &missing);
-    if (!tenant || !db_commit(&db))
+    if (!tenant || !cli_db_commit(&db))
         goto out;
     json_print(tenant);
     cache_invalidate(cmd, &keys);
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(tenant);
     keys_deinit(&keys);
     free(owner_id);
@@ -950,18 +820,18 @@ static int tenant_list(int argc, char **argv)
         goto out;
     }
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     eng_buf_t sql;
     eng_buf_init(&sql);
     eng_buf_printf(&sql, "%s ORDER BY t.created_at, t.name", tenant_select_sql);
-    res = db_exec(&db, eng_buf_cstr(&sql), 0, NULL);
+    res = cli_db_exec(&db, eng_buf_cstr(&sql), 0, NULL);
     eng_buf_deinit(&sql);
     if (!res) {
         cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
     }
-    if (!db_commit(&db))
+    if (!cli_db_commit(&db))
         goto out;
 
     int n = PQntuples(res);
@@ -1013,9 +883,9 @@ static int tenant_list(int argc, char **argv)
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
+        cli_db_rollback(&db);
     PQclear(res);
-    db_close(&db);
+    cli_db_close(&db);
     json_decref(all);
     return rc;
 }
@@ -1044,17 +914,17 @@ static int tenant_show(int argc, char **argv)
     if (!check_tenant_id(cmd, a.pos[0], tid))
         goto out;
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     tenant = tenant_load(&db, tid, &missing);
-    if (!tenant || !db_commit(&db))
+    if (!tenant || !cli_db_commit(&db))
         goto out;
     json_print(tenant);
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(tenant);
     return rc;
 }
@@ -1085,10 +955,10 @@ static int tenant_set_status(int argc, char **argv, const char *status)
     if (!check_tenant_id(cmd, a.pos[0], tid))
         goto out;
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     const char *params[] = {tid, status};
-    PGresult *res = db_exec(&db, "UPDATE tenants SET status = $2 WHERE id = $1", 2, params);
+    PGresult *res = cli_db_exec(&db, "UPDATE tenants SET status = $2 WHERE id = $1", 2, params);
     if (!res) {
         cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
@@ -1103,15 +973,15 @@ static int tenant_set_status(int argc, char **argv, const char *status)
     if (!keys_add_tenant_numbers(&db, &keys, tid))
         goto out;
     tenant = tenant_load(&db, tid, &missing);
-    if (!tenant || !db_commit(&db))
+    if (!tenant || !cli_db_commit(&db))
         goto out;
     json_print(tenant);
     cache_invalidate(cmd, &keys);
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(tenant);
     keys_deinit(&keys);
     return rc;
@@ -1149,7 +1019,7 @@ static int tenant_set(int argc, char **argv)
         !check_text(cmd, "--instructions", a.instructions, CLI_INSTRUCT_MAX))
         goto out;
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     /* Checked first so an unknown id reads as such, not as a foreign key error. */
     tenant = tenant_load(&db, tid, &missing);
@@ -1159,26 +1029,26 @@ static int tenant_set(int argc, char **argv)
     tenant = NULL;
     const char *params[] = {tid, a.greeting, a.greeting ? "true" : "false", a.instructions,
                             a.instructions ? "true" : "false"};
-    if (!db_do(&db,
-               "INSERT INTO assistant_settings AS s (tenant_id, greeting, extra_instructions)"
-               " VALUES ($1, nullif(btrim($2), ''), nullif(btrim($4), ''))"
-               " ON CONFLICT (tenant_id) DO UPDATE SET"
-               "  greeting = CASE WHEN $3::boolean THEN EXCLUDED.greeting ELSE s.greeting END,"
-               "  extra_instructions = CASE WHEN $5::boolean THEN EXCLUDED.extra_instructions"
-               "                       ELSE s.extra_instructions END",
-               5, params))
+    if (!cli_db_do(&db,
+                   "INSERT INTO assistant_settings AS s (tenant_id, greeting, extra_instructions)"
+                   " VALUES ($1, nullif(btrim($2), ''), nullif(btrim($4), ''))"
+                   " ON CONFLICT (tenant_id) DO UPDATE SET"
+                   "  greeting = CASE WHEN $3::boolean THEN EXCLUDED.greeting ELSE s.greeting END,"
+                   "  extra_instructions = CASE WHEN $5::boolean THEN EXCLUDED.extra_instructions"
+                   "                       ELSE s.extra_instructions END",
+                   5, params))
         goto out;
     keys_add(&keys, "tenant:", tid);
     tenant = tenant_load(&db, tid, &missing);
-    if (!tenant || !db_commit(&db))
+    if (!tenant || !cli_db_commit(&db))
         goto out;
     json_print(tenant);
     cache_invalidate(cmd, &keys);
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(tenant);
     keys_deinit(&keys);
     return rc;
@@ -1245,7 +1115,7 @@ static int phone_add(int argc, char **argv)
         goto out;
     }
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     tenant = tenant_load(&db, tid, &missing);
     if (!tenant)
@@ -1262,10 +1132,10 @@ static int phone_add(int argc, char **argv)
     }
     if (a.vapi_id) {
         const char *vparams[] = {a.vapi_id, number};
-        PGresult *res = db_exec(&db,
-                                "SELECT number FROM phone_numbers"
-                                " WHERE vapi_phone_number_id = $1 AND number <> $2",
-                                2, vparams);
+        PGresult *res = cli_db_exec(&db,
+                                    "SELECT number FROM phone_numbers"
+                                    " WHERE vapi_phone_number_id = $1 AND number <> $2",
+                                    2, vparams);
         if (!res) {
             cli_fail(cmd, "Postgres refused: %s", db.error);
             goto out;
@@ -1284,13 +1154,14 @@ static int phone_add(int argc, char **argv)
     /* Adding a number the tenant already has is not an error (scripts re-run);
      * it can still record the Vapi id. */
     const char *params[] = {number, tid, a.vapi_id};
-    PGresult *res = db_exec(&db,
-                            "INSERT INTO phone_numbers (number, tenant_id, vapi_phone_number_id)"
-                            " VALUES ($1, $2, $3) ON CONFLICT (number) DO UPDATE SET"
-                            " vapi_phone_number_id = coalesce(EXCLUDED.vapi_phone_number_id,"
-                            "                           phone_numbers.vapi_phone_number_id)"
-                            " WHERE phone_numbers.tenant_id = EXCLUDED.tenant_id",
-                            3, params);
+    PGresult *res =
+        cli_db_exec(&db,
+                    "INSERT INTO phone_numbers (number, tenant_id, vapi_phone_number_id)"
+                    " VALUES ($1, $2, $3) ON CONFLICT (number) DO UPDATE SET"
+                    " vapi_phone_number_id = coalesce(EXCLUDED.vapi_phone_number_id,"
+                    "                           phone_numbers.vapi_phone_number_id)"
+                    " WHERE phone_numbers.tenant_id = EXCLUDED.tenant_id",
+                    3, params);
     if (!res) {
         if (strcmp(db.sqlstate, "23505") == 0 && strcmp(db.constraint, "phone_numbers_pkey") == 0) {
             report_race_owner(&db, number);
@@ -1312,15 +1183,15 @@ static int phone_add(int argc, char **argv)
     keys_add(&keys, "phoneid:", a.vapi_id);
     keys_add(&keys, "tenant:", tid);
     tenant = tenant_load(&db, tid, &missing);
-    if (!tenant || !db_commit(&db))
+    if (!tenant || !cli_db_commit(&db))
         goto out;
     json_print(tenant);
     cache_invalidate(cmd, &keys);
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
-    db_close(&db);
+        cli_db_rollback(&db);
+    cli_db_close(&db);
     json_decref(tenant);
     keys_deinit(&keys);
     free(owner_id);
@@ -1354,13 +1225,13 @@ static int phone_remove(int argc, char **argv)
     if (!normalize_phone(cmd, a.pos[0], number))
         goto out;
     rc = CLI_TENANT_EXIT_REFUSED;
-    if (!db_open(&db, cmd) || !db_begin_platform(&db))
+    if (!cli_db_open(&db, cmd) || !cli_db_begin_platform(&db))
         goto out;
     const char *params[] = {number};
-    res = db_exec(&db,
-                  "DELETE FROM phone_numbers WHERE number = $1"
-                  " RETURNING tenant_id::text, vapi_phone_number_id",
-                  1, params);
+    res = cli_db_exec(&db,
+                      "DELETE FROM phone_numbers WHERE number = $1"
+                      " RETURNING tenant_id::text, vapi_phone_number_id",
+                      1, params);
     if (!res) {
         cli_fail(cmd, "Postgres refused: %s", db.error);
         goto out;
@@ -1375,16 +1246,16 @@ static int phone_remove(int argc, char **argv)
     keys_add(&keys, "phoneid:", PQgetvalue(res, 0, 1));
     keys_add(&keys, "tenant:", tenant_id);
     tenant = tenant_load(&db, tenant_id, &missing);
-    if (!tenant || !db_commit(&db))
+    if (!tenant || !cli_db_commit(&db))
         goto out;
     json_print(tenant);
     cache_invalidate(cmd, &keys);
     rc = CLI_TENANT_EXIT_OK;
 out:
     if (db.conn && rc != CLI_TENANT_EXIT_OK)
-        db_rollback(&db);
+        cli_db_rollback(&db);
     PQclear(res);
-    db_close(&db);
+    cli_db_close(&db);
     json_decref(tenant);
     keys_deinit(&keys);
     return rc;
