@@ -308,9 +308,11 @@ static const lex_entry_t lexicon[] = {
     S("abuel", K(VULN), 0),
     W("ac", K(COOLAPP), 0),
     S("ach", 0, M(PAIN)),
+    W("acrid", K(BURN), 0),
     W("across", K(SPREAD), M(RELPOS)),
     W("activo", K(SOUND), 0),
     W("adentro", 0, M(INSIDE)),
+    S("adormil", K(SYMPT), 0),
     W("afuera", 0, M(OUTSIDE)),
     W("again", 0, M(STILL)),
     W("ago", 0, M(AGO)),
@@ -325,13 +327,16 @@ static const lex_entry_t lexicon[] = {
     S("alambr", K(WIRE), 0),
     S("alarm", K(ALARM), 0),
     W("alarming", K(SOUND), 0),
+    S("albanal", K(SEWAGE), 0),
     S("alfombr", K(SPREAD), 0),
     S("alivi", K(RELIEF), 0),
     W("all", 0, M(EN) | M(IT)),
     W("although", 0, M(CONJ)),
     S("alzheim", K(VULN), 0),
+    S("amodorr", K(SYMPT), 0),
     S("ancian", K(VULN), 0),
     W("and", 0, M(AND)),
+    S("anegad", K(FLOODW), 0),
     S("ankle", K(SPREAD), 0),
     W("ano", 0, M(LONGU) | M(AGEU)),
     W("anos", 0, M(LONGU) | M(AGEU)),
@@ -354,6 +359,7 @@ static const lex_entry_t lexicon[] = {
     W("arent", 0, M(NEG)),
     W("arm", 0, M(BODY)),
     W("around", 0, M(TEMPPREP)),
+    W("arranca", K(WORK), 0),
     W("arreglada", 0, M(RESOLV)),
     W("arreglado", 0, M(RESOLV)),
     W("arreglaron", 0, M(RESOLV)),
@@ -374,7 +380,9 @@ static const lex_entry_t lexicon[] = {
     S("backin", K(BACKUP), 0),
     S("backup", K(BACKUP), 0),
     W("bacon", 0, M(FALSEAL)),
+    W("bajando", K(RUN), 0),
     W("bajo", 0, M(BELOW)),
+    W("banera", K(DRAINFIX), 0),
     S("bang", K(POP), 0),
     W("bano", K(DRAINFIX), 0),
     W("banos", K(DRAINFIX), 0),
@@ -440,9 +448,11 @@ static const lex_entry_t lexicon[] = {
     S("cable", K(WIRE), 0),
     W("caca", K(SEWAGE), 0),
     S("caid", K(EXPOSED), 0),
+    S("calambr", K(SHOCK), 0),
     S("caldera", K(FUEL) | K(HEATAPP), 0),
     S("calefacc", K(HEATAPP), 0),
     S("calefact", K(HEATAPP), 0),
+    S("calefon", K(FUEL) | K(HEATER), 0),
     S("calentador", K(FUEL) | K(HEATER), 0),
     S("calentand", K(HOT), 0),
     W("calentar", K(HOT), 0),
@@ -462,6 +472,7 @@ static const lex_entry_t lexicon[] = {
     W("cant", 0, M(NEG) | M(CANT)),
     W("car", K(FUEL), 0),
     S("carbon", K(CO), 0),
+    S("cardiac", K(VULN), 0),
     S("carpet", K(SPREAD), 0),
     W("carro", K(FUEL), 0),
     W("casa", 0, M(HOMEPART)),
@@ -481,6 +492,7 @@ static const lex_entry_t lexicon[] = {
     W("cerre", 0, M(SHUT)),
     W("cerro", 0, M(SHUT)),
     S("chamusc", K(BURN), 0),
+    S("chandelier", K(OUTLET), 0),
     S("charc", K(SPREAD), 0),
     W("charred", K(BURN), 0),
     S("chemo", K(VULN), 0),
@@ -502,6 +514,7 @@ static const lex_entry_t lexicon[] = {
     S("clavija", K(OUTLET), 0),
     S("cleanout", K(DRAINFIX), 0),
     S("clima", K(COOLAPP), 0),
+    S("cloaca", K(SEWAGE), 0),
     W("closed", 0, M(SHUT)),
     W("co", K(CO), 0),
     W("cocina", 0, M(HOMEPART)),
@@ -512,6 +525,7 @@ static const lex_entry_t lexicon[] = {
     W("comes", K(RUN), 0),
     W("comin", K(RUN), 0),
     W("coming", K(RUN), 0),
+    S("commode", K(DRAINFIX), 0),
     W("como", 0, M(LIKE)),
     S("compressor", K(COOLAPP), 0),
     W("compusieron", 0, M(RESOLV)),
@@ -534,9 +548,11 @@ static const lex_entry_t lexicon[] = {
     W("continues", 0, M(STILL)),
     W("continuous", K(SOUND), 0),
     S("cook", 0, M(FALSEAL)),
+    S("cooktop", K(FUEL) | K(STOVE), 0),
     W("cooler", K(COOLAPP), 0),
     S("cooling", K(COOLAPP) | K(WORK), 0),
     W("copd", K(VULN), 0),
+    W("corazon", K(VULN), 0),
     S("cord", K(WIRE), 0),
     S("cordon", K(WIRE), 0),
     W("corriente", K(ELEC), 0),
@@ -561,6 +577,7 @@ static const lex_entry_t lexicon[] = {
     W("deg", 0, M(DEGREE)),
     W("degree", 0, M(DEGREE)),
     W("degrees", 0, M(DEGREE)),
+    S("dehydrat", K(HEATILL), 0),
     W("deja", 0, M(STOP)),
     W("dejo", 0, M(STOP)),
     W("del", 0, M(ES) | M(DE)),
@@ -570,12 +587,15 @@ static const lex_entry_t lexicon[] = {
     S("derram", K(BACKUP), 0),
     S("derret", K(MELT), 0),
     S("derriti", K(MELT), 0),
+    S("desag", K(DRAINFIX), 0),
     S("desbord", K(BACKUP), 0),
     S("descarga", K(SHOCK), 0),
     S("descompu", K(FAIL), 0),
     S("desconect", 0, M(UNPLUG)),
     S("desenchuf", 0, M(UNPLUG)),
+    S("deshidrat", K(HEATILL), 0),
     S("desmay", K(SYMPT) | K(HEATILL), 0),
+    S("desorient", K(HEATILL), 0),
     S("detect", K(ALARM), 0),
     S("diabet", K(VULN), 0),
     W("dialisis", K(VULN), 0),
@@ -594,6 +614,7 @@ static const lex_entry_t lexicon[] = {
     S("dirt", K(DIRTY), 0),
     S("disab", K(VULN), 0),
     S("discapacit", K(VULN), 0),
+    S("disorient", K(HEATILL), 0),
     W("disparo", 0, M(TRIP)),
     S("dizz", K(SYMPT) | K(HEATILL), 0),
     N("doce", 12),
@@ -620,6 +641,7 @@ static const lex_entry_t lexicon[] = {
     W("dry", 0, M(DRY)),
     S("dryer", K(FUEL), 0),
     W("drywall", K(SPREAD), 0),
+    W("ducha", K(DRAINFIX), 0),
     W("duele", 0, M(PAIN)),
     W("dumped", K(GUSH), 0),
     W("dumping", K(GUSH), 0),
@@ -647,6 +669,7 @@ static const lex_entry_t lexicon[] = {
     W("encamado", K(VULN), 0),
     S("encend", K(WORK), 0),
     W("encendedor", K(IGNITER), 0),
+    S("encharc", K(SPREAD), 0),
     S("enchuf", K(OUTLET), 0),
     S("enciend", K(WORK), 0),
     W("enero", 0, M(LONGU)),
@@ -658,8 +681,10 @@ static const lex_entry_t lexicon[] = {
     W("entonces", 0, M(AND)),
     W("entra", K(RUN), 0),
     W("entrando", K(RUN), 0),
+    S("epilep", K(VULN), 0),
     W("es", 0, M(ES)),
     S("escap", K(LEAK), 0),
+    S("escarch", K(COLD), 0),
     S("escurr", K(GUSH), 0),
     S("escusad", K(DRAINFIX), 0),
     W("esta", 0, M(ES)),
@@ -667,6 +692,7 @@ static const lex_entry_t lexicon[] = {
     W("estamos", 0, M(TEMPPREP) | M(ES)),
     W("estan", 0, M(ES)),
     S("estimat", 0, M(ROUTINE)),
+    W("estomago", K(SYMPT), 0),
     S("estufa", K(FUEL) | K(STOVE), 0),
     W("estuvo", 0, M(PASTV)),
     W("ever", 0, M(HYPO)),
@@ -729,6 +755,7 @@ static const lex_entry_t lexicon[] = {
     W("flushed", K(HEATILL), 0),
     W("foco", K(OUTLET), 0),
     W("focos", K(OUTLET), 0),
+    S("fogonazo", K(FLASH), 0),
     W("foot", K(DEPTH), 0),
     N("forty", 40),
     S("fosfor", K(GASODOR), 0),
@@ -741,7 +768,11 @@ static const lex_entry_t lexicon[] = {
     S("freez", K(COLD), 0),
     W("freezer", 0, 0),
     S("fregader", K(DRAINFIX), 0),
+    W("fregado", K(FAIL), 0),
+    W("frego", K(FAIL), 0),
     W("friendose", K(BUZZ), 0),
+    S("frigid", K(COLD), 0),
+    W("fritz", K(FAIL), 0),
     S("frost", K(COLD), 0),
     S("froz", K(COLD), 0),
     S("frying", K(BUZZ), 0),
@@ -772,6 +803,7 @@ static const lex_entry_t lexicon[] = {
     S("geyser", K(GUSH), 0),
     S("gfci", K(OUTLET), 0),
     W("gfi", K(OUTLET), 0),
+    W("glacial", K(COLD), 0),
     W("go", 0, M(GOV)),
     W("goes", 0, M(GOV)),
     W("going", 0, M(GOV)),
@@ -807,16 +839,20 @@ static const lex_entry_t lexicon[] = {
     W("hazy", K(SMOKE), 0),
     W("head", K(HEAD), 0),
     S("headach", K(SYMPT), 0),
+    W("heart", K(VULN), 0),
     W("heat", K(HEATAPP), 0),
     S("heater", K(FUEL) | K(HEATER), 0),
     S("heather", K(FUEL) | K(HEATER), 0),
     S("heating", K(HEATAPP), 0),
     W("heatstroke", K(HEATILL), 0),
     S("heatwave", K(HEATWX), 0),
+    W("heces", K(SEWAGE), 0),
     W("hedor", K(SMELL), 0),
     S("helad", K(COLD), 0),
     W("helado", 0, 0),
+    S("heland", K(COLD), 0),
     W("here", 0, M(INSIDE)),
+    W("hielo", K(COLD), 0),
     W("high", 0, M(TEMPPREP)),
     W("hirviendo", K(HOT) | K(STEAM), 0),
     S("hiss", K(HISS), 0),
@@ -856,6 +892,7 @@ static const lex_entry_t lexicon[] = {
     W("ill", K(VULN), 0),
     S("illness", K(VULN), 0),
     W("im", 0, M(EN)),
+    S("immuno", K(VULN), 0),
     W("in", 0, M(EN)),
     W("incase", 0, M(HYPO)),
     S("incendi", K(FLAME), 0),
@@ -864,18 +901,25 @@ static const lex_entry_t lexicon[] = {
     W("indoors", 0, M(INSIDE)),
     S("infant", K(VULN), 0),
     S("infante", K(VULN), 0),
+    S("inmuno", K(VULN), 0),
     S("inodor", K(DRAINFIX), 0),
     W("inside", 0, M(INSIDE)),
     S("instal", 0, M(ROUTINE)),
     S("install", 0, M(ROUTINE)),
+    S("interruptor", K(OUTLET), 0),
     S("inund", K(GUSH) | K(FLOODW), 0),
+    W("invernal", K(COLD), 0),
     W("invierno", 0, M(LONGU)),
     W("is", 0, M(EN)),
     W("isnt", 0, M(NEG)),
     W("it", 0, M(EN) | M(IT)),
     W("its", 0, M(EN) | M(IT)),
+    W("jala", K(WORK), 0),
+    W("jalando", K(WORK), 0),
     W("january", 0, M(LONGU)),
+    S("jaquec", K(SYMPT), 0),
     W("jardin", 0, M(HOMEPART)),
+    W("jodio", K(FAIL), 0),
     S("jolt", K(SHOCK), 0),
     W("julio", 0, M(LONGU)),
     W("july", 0, M(LONGU)),
@@ -884,6 +928,7 @@ static const lex_entry_t lexicon[] = {
     W("kaput", K(FAIL), 0),
     W("keep", 0, M(STILL)),
     W("keeps", 0, M(STILL)),
+    S("keros", K(FUEL), 0),
     W("kick", K(WORK), 0),
     W("kicking", K(WORK), 0),
     S("kidney", K(VULN), 0),
@@ -897,6 +942,7 @@ static const lex_entry_t lexicon[] = {
     W("laundry", 0, M(HOMEPART)),
     S("lavabo", K(DRAINFIX), 0),
     S("lavadero", K(DRAINFIX), 0),
+    S("lavaman", K(DRAINFIX), 0),
     W("laying", K(EXPOSED), 0),
     S("leak", K(LEAK), 0),
     S("leek", K(LEAK), 0),
@@ -928,6 +974,7 @@ static const lex_entry_t lexicon[] = {
     W("manos", 0, M(BODY)),
     S("manox", K(CO), 0),
     W("marca", K(SOUND), 0),
+    S("marcapas", K(VULN), 0),
     W("march", 0, M(LONGU)),
     S("marea", K(SYMPT) | K(HEATILL), 0),
     S("mareo", K(SYMPT) | K(HEATILL), 0),
@@ -954,6 +1001,7 @@ static const lex_entry_t lexicon[] = {
     S("minisplit", K(COOLAPP), 0),
     W("minus", 0, M(MINUS)),
     W("mis", 0, M(OWN)),
+    S("mofet", K(GASODOR), 0),
     S("moj", K(SPREAD), 0),
     S("monitor", K(ALARM), 0),
     S("monox", K(CO), 0),
@@ -1040,11 +1088,13 @@ static const lex_entry_t lexicon[] = {
     S("overflow", K(BACKUP), 0),
     S("oxigen", K(VULN), 0),
     S("oxyg", K(VULN), 0),
+    S("pacemaker", K(VULN), 0),
     W("pain", 0, M(PAIN)),
     W("panel", K(PANEL), 0),
     W("panels", K(PANEL), 0),
     W("para", 0, M(STOP)),
     W("pared", 0, M(HOMEPART)),
+    S("parkinson", K(VULN), 0),
     W("paro", 0, M(STOP)),
     S("parrill", K(FUEL), 0),
     W("pasada", 0, M(PASTT)),
@@ -1071,6 +1121,7 @@ static const lex_entry_t lexicon[] = {
     S("plafon", K(CEILING), 0),
     S("plug", K(OUTLET), 0),
     S("podrid", K(GASODOR), 0),
+    W("polar", K(COLD), 0),
     W("polvo", 0, M(FALSEAL)),
     S("poop", K(SEWAGE), 0),
     S("pop", K(POP), 0),
@@ -1083,6 +1134,7 @@ static const lex_entry_t lexicon[] = {
     W("porch", 0, M(HOMEPART)),
     S("poring", K(GUSH), 0),
     W("porque", 0, M(AND)),
+    S("postrad", K(VULN), 0),
     S("pound", 0, M(PAIN)),
     S("pour", K(GUSH), 0),
     W("power", K(ELEC), 0),
@@ -1121,6 +1173,7 @@ static const lex_entry_t lexicon[] = {
     S("quemador", K(FUEL) | K(STOVE), 0),
     S("quemand", K(BURN), 0),
     W("quemo", K(BURN), 0),
+    S("queros", K(FUEL), 0),
     S("quimio", K(VULN), 0),
     N("quince", 15),
     S("quit", K(FAIL), 0),
@@ -1153,6 +1206,7 @@ static const lex_entry_t lexicon[] = {
     W("reset", 0, M(TRIP)),
     W("resolved", 0, M(RESOLV)),
     W("resolvio", 0, M(RESOLV)),
+    S("resumider", K(DRAINFIX), 0),
     S("revent", K(BURST), 0),
     W("ring", 0, 0),
     W("ringing", K(SOUND), 0),
@@ -1261,6 +1315,7 @@ static const lex_entry_t lexicon[] = {
     S("sonand", K(SOUND), 0),
     W("sonar", K(SOUND), 0),
     W("sono", K(SOUND), 0),
+    S("sonolient", K(SYMPT), 0),
     S("soot", K(SOOT), 0),
     W("sotano", 0, M(HOMEPART)),
     S("sound", K(SOUND), 0),
@@ -1272,10 +1327,12 @@ static const lex_entry_t lexicon[] = {
     S("spew", K(GUSH), 0),
     S("spigot", K(PIPE), 0),
     S("split", K(BURST), 0),
+    W("spouting", K(GUSH), 0),
     S("spray", K(GUSH), 0),
     S("spread", K(SPREAD), 0),
     W("spring", 0, M(LONGU)),
     S("spurt", K(GUSH), 0),
+    S("squirt", K(GUSH), 0),
     S("squish", K(SPREAD), 0),
     W("standing", K(SPREAD), 0),
     W("stank", K(SMELL), 0),
@@ -1306,6 +1363,7 @@ static const lex_entry_t lexicon[] = {
     W("suenan", K(SOUND), 0),
     S("sulf", K(GASODOR), 0),
     S("sulph", K(GASODOR), 0),
+    S("sumider", K(DRAINFIX), 0),
     W("summer", 0, M(LONGU)),
     W("suponiendo", 0, M(HYPO)),
     W("supply", K(PIPE), 0),
@@ -1319,12 +1377,14 @@ static const lex_entry_t lexicon[] = {
     S("tankless", K(FUEL) | K(WH), 0),
     W("tap", K(PIPE) | K(SCOPE), 0),
     W("taps", K(PIPE) | K(SCOPE), 0),
+    W("tarja", K(DRAINFIX), 0),
     W("taza", K(DRAINFIX), 0),
     S("techo", K(CEILING), 0),
     W("temporada", 0, M(LONGU)),
     N("ten", 10),
     W("tenia", 0, M(PASTV)),
     W("teniamos", 0, M(PASTV)),
+    W("termotanque", K(FUEL) | K(WH), 0),
     S("test", 0, M(TEST)),
     W("thats", 0, M(EN) | M(IT)),
     W("the", 0, M(EN)),
@@ -1412,6 +1472,7 @@ static const lex_entry_t lexicon[] = {
     W("ver", 0, M(SEE)),
     W("verano", 0, M(LONGU)),
     W("vez", 0, M(LONGU)),
+    S("viejit", K(VULN), 0),
     W("visible", 0, M(SEE)),
     S("volt", K(ELEC), 0),
     S("vomit", K(SYMPT) | K(HEATILL), 0),
@@ -1920,6 +1981,8 @@ static const char *const w_fire_prev[] = {"on",     "caught", "catch",   "catche
 static const char *const w_fire_next[] = {
     "in",        "on",      "coming", "from",  "inside", "behind", "started", "starting",
     "spreading", "burning", "out",    "under", "near",   "by",     "at",      NULL};
+static const char *const w_touch[] = {"toco",    "tocar", "tocamos",  "toca",    "agarro",
+                                      "agarrar", "touch", "touching", "touched", NULL};
 static const char *const w_pron[] = {"me", "te", "le", "lo", "la", "nos", "les", "si", "no", NULL};
 static const char *const w_unsure[] = {"sure", "know", "idea", "doubt", "certain", NULL};
 static const char *const w_stopverb[] = {"stop",   "shut",   "turn",      "find",   "get",
@@ -2280,8 +2343,57 @@ static void fix_meanings(doc_t *d)
         /* "la planta de luz" is a generator. */
         if (teq(d, i, "planta") && tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC)))
             t->k |= K(FUEL);
+        /* "the a c went out": the air conditioner spelled out by the STT, not Celsius. */
+        if (teq(d, i, "c") && teq(d, i - 1, "a") && !tm(d, i - 2, M(NUM)) && !teq(d, i - 2, "at")) {
+            t->k |= K(COOLAPP);
+            t->m &= ~M(TC);
+        }
+        /* "el termostato está fuego": slang for great, not flames. */
+        if (teq(d, i, "fuego") && !tin(d, i + 1, w_fire_next) &&
+            (teq(d, i - 1, "esta") || teq(d, i - 1, "es") || teq(d, i - 1, "estan") ||
+             teq(d, i - 1, "puro") || teq(d, i - 1, "bien")))
+            t->k &= ~(K(FLAME) | K(FIRE));
+        /* "she passed out", "blacked out": a symptom, not an appliance going out. */
+        if (teq(d, i, "out") && (teq(d, i - 1, "passed") || teq(d, i - 1, "pass") ||
+                                 teq(d, i - 1, "passing") || teq(d, i - 1, "blacked"))) {
+            t->k |= K(SYMPT) | K(HEATILL);
+            t->m &= ~M(OUT);
+        }
+        /* "golpe de calor": heat stroke. */
+        if ((t->k & K(CALOR)) && tm(d, i - 1, M(DE)) && teq(d, i - 2, "golpe"))
+            t->k = K(HEATILL);
+        /* "winter storm", "triple digits". */
+        if ((teq(d, i, "storm") || teq(d, i, "storms")) && teq(d, i - 1, "winter"))
+            t->k |= K(COLD);
+        if (teq(d, i, "digits") && teq(d, i - 1, "triple"))
+            t->k |= K(HEATWX);
+        /* "hielo" is weather in "tormenta de hielo", "hay hielo"; not in "máquina de hielo". */
+        if (teq(d, i, "hielo") && !teq(d, i - 1, "hay") &&
+            !(tm(d, i - 1, M(DE)) && (teq(d, i - 2, "tormenta") || teq(d, i - 2, "lluvia"))))
+            t->k &= ~K(COLD);
+        /* "me dio un calambre el refri" is a shock; "tiene calambres" alone is a cramp. */
+        if ((t->k & K(SHOCK)) && t->n >= 7 && memcmp(t->w, "calambr", 7) == 0 &&
+            near_k(d, i, -8, 8,
+                   K(OUTLET) | K(PANEL) | K(WIRE) | K(ELEC) | K(PIPE) | K(FUEL) | K(DRAINFIX) |
+                       K(METER)) < 0 &&
+            near_m(d, i, -8, 8, M(BODY)) < 0 && !tin(d, i + 1, w_touch) &&
+            !tin(d, i + 2, w_touch) && !tin(d, i + 3, w_touch) && !tin(d, i + 4, w_touch)) {
+            t->k &= ~K(SHOCK);
+            t->k |= K(HEATILL);
+        }
+        /* "se fue la calefacción", "se nos fue el aire": it quit. */
+        if (teq(d, i, "fue") &&
+            (teq(d, i - 1, "se") || (teq(d, i - 2, "se") && tin(d, i - 1, w_pron))))
+            t->k |= K(FAIL);
+        /* "a pipe let go", "the line gave way": burst. */
+        if ((teq(d, i, "go") && teq(d, i - 1, "let")) ||
+            (teq(d, i, "way") && teq(d, i - 1, "gave")))
+            d->t[i - 1].k |= K(BURST);
     }
 }
+
+static const char *const w_gone_adv[] = {"totally", "completely", "all",      "already",
+                                         "finally", "basically",  "entirely", NULL};
 
 /* Past-time expressions, neighbour phrases and "it's over" statements. */
 static void mark_context(doc_t *d)
@@ -2347,9 +2459,11 @@ static void mark_context(doc_t *d)
             if (!teq(d, i, "quedo") || tm(d, i - 1, M(YA)))
                 t->resolv = 1;
         }
+        /* ... also "the smell's totally gone", "it's all gone now". */
+        int gb = (t->m & M(GONE)) && tin(d, i - 1, w_gone_adv) ? i - 2 : i - 1;
         if ((t->m & M(GONE)) &&
-            (tm(d, i - 1, M(IT)) || tk(d, i - 1, K(SMELL) | K(SMOKE) | K(WATER) | K(LEAK)) ||
-             teq(d, i - 1, "is") || teq(d, i - 1, "has") || teq(d, i - 1, "s") || tm(d, i, M(NEG))))
+            (tm(d, gb, M(IT)) || tk(d, gb, K(SMELL) | K(SMOKE) | K(WATER) | K(LEAK)) ||
+             teq(d, gb, "is") || teq(d, gb, "has") || teq(d, gb, "s") || tm(d, i, M(NEG))))
             t->resolv = 1;
         if ((t->m & M(GOV)) && teq(d, i + 1, "away"))
             t->resolv = 1;
@@ -2395,6 +2509,8 @@ static void mark_context(doc_t *d)
             d->t[i + 1].m &= ~M(NEG);
         }
         if ((t->m & M(GONE)) && teq(d, i - 1, "no"))
+            t->resolv = 1;
+        if (teq(d, i, "good") && teq(d, i - 1, "all"))
             t->resolv = 1;
         /* "it's not going away", "no se ha secado": still going. */
         if (t->resolv && (tm(d, i - 1, M(NEG)) || (tm(d, i - 2, M(NEG)) && !tm(d, i - 1, M(YA)))) &&
@@ -3071,7 +3187,7 @@ static void detect_comfort(doc_t *d)
                 continue;
             int ill = -1;
             for (int j = 0; j < d->n && ill < 0; j++) {
-                if (tk(d, j, K(HEATILL)) && !negated_at(d, j))
+                if (tk(d, j, K(HEATILL) | K(SYMPT)) && !negated_at(d, j))
                     ill = j;
                 if (tm(d, j, M(DRINK)) && (tm(d, j - 1, M(NEG)) || tm(d, j - 2, M(NEG))))
                     ill = j;
@@ -3112,6 +3228,55 @@ static bool faucet_scope(const doc_t *d, int i)
     return false;
 }
 
+static const char *const w_all_fix[] = {"all",   "both", "every",  "todos",   "todas", "ambos",
+                                        "ambas", "any",  "ningun", "ninguna", NULL};
+static const char *const w_others[] = {"other", "others",   "rest",       "ones", "demas",
+                                       "otras", "otros",    "resto",      "else", "otro",
+                                       "otra",  "upstairs", "downstairs", NULL};
+
+/* "all the sinks, both toilets": every fixture in the home. */
+static bool fixtures_all(const doc_t *d, int i)
+{
+    for (int j = i - 14; j <= i + 10; j++) {
+        if (!tk(d, j, K(DRAINFIX) | K(SCOPE)) || !same_sent(d, i, j))
+            continue;
+        if (tin(d, j - 1, w_all_fix) || tin(d, j - 2, w_all_fix) || tin(d, j - 3, w_all_fix))
+            return true;
+    }
+    return false;
+}
+
+/* "the kitchen faucet has no water but the bathroom ones work fine": only part of the home. */
+static bool water_elsewhere(const doc_t *d, int i)
+{
+    for (int j = i - 16; j <= i + 20; j++) {
+        if (!same_sent(d, i, j) || same_clause(d, i, j) || !tin(d, j, w_others))
+            continue;
+        if (clause_k(d, j, -6, 6, K(WORK) | K(RUN)) >= 0 || clause_m(d, j, -6, 6, M(FINE)) >= 0) {
+            int w = clause_k(d, j, -6, 6, K(WORK) | K(RUN));
+            if (w < 0 || !negated_at(d, w))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* A cause that takes the water from the whole home: the well, its pump, the meter, the main. */
+static bool whole_home_cause(const doc_t *d, int i)
+{
+    for (int j = i - 20; j <= i + 20; j++) {
+        if (j < 0 || j >= d->n)
+            continue;
+        if (teq(d, j, "pozo") || teq(d, j, "regulator") || teq(d, j, "regulador") ||
+            (teq(d, j, "well") &&
+             (teq(d, j + 1, "pump") || teq(d, j - 1, "the") || teq(d, j - 1, "our") ||
+              teq(d, j - 1, "my") || teq(d, j - 1, "a"))) ||
+            (tk(d, j, K(METER)) && !tk(d, j, K(PANEL))))
+            return true;
+    }
+    return false;
+}
+
 static void detect_no_water(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
@@ -3134,14 +3299,15 @@ static void detect_no_water(doc_t *d)
             d->t[i].hotwater)
             continue;
         bool scope = faucet_scope(d, i) || (teq(d, i + 1, "at") && teq(d, i + 2, "all")) ||
-                     near_m(d, i, -3, 6, M(HOMEPART)) >= 0 ||
+                     near_m(d, i, -3, 6, M(HOMEPART)) >= 0 || fixtures_all(d, i) ||
+                     whole_home_cause(d, i) ||
                      (teq(d, i + 1, "anywhere") && near_k(d, i, -30, 0, K(SCOPE)) >= 0);
         for (int j = i + 1; j < i + 8 && j < d->n && !scope; j++) {
             if ((teq(d, j, "casa") || teq(d, j, "house") || teq(d, j, "home")) &&
                 same_sent(d, i, j))
                 scope = true;
         }
-        if (scope)
+        if (scope && !water_elsewhere(d, i))
             cue_add(d, ACT_EMG_NO_WATER, i, neg, 2, CF_NONEG | CF_NORESOLVE, "no water at all");
     }
     for (int i = 0; i < d->n; i++) {
@@ -3149,7 +3315,7 @@ static void detect_no_water(doc_t *d)
         if ((teq(d, i, "nothing") || teq(d, i, "nada")) &&
             (tk(d, i + 1, K(RUN)) || tk(d, i - 1, K(RUN)) || tk(d, i - 2, K(RUN)) ||
              (teq(d, i + 1, "s") && tk(d, i + 2, K(RUN)))) && /* "nothing's coming" */
-            (faucet_scope(d, i) ||
+            (faucet_scope(d, i) || fixtures_all(d, i) ||
              (near_k(d, i, -12, 12, K(WATER)) >= 0 &&
               (near_k(d, i, 1, 6, K(SPREAD)) >= 0 || teq(d, i + 3, "anywhere") ||
                teq(d, i + 4, "anywhere") || teq(d, i + 5, "anywhere")))))
@@ -3157,7 +3323,7 @@ static void detect_no_water(doc_t *d)
                     "nothing comes out of the faucets");
         /* "every faucet is dry", "nothing comes out of the faucets". */
         if (tk(d, i, K(SCOPE)) && tk(d, i, K(PIPE))) {
-            int dry = near_m(d, i, -3, 4, M(DRY));
+            int dry = near_m(d, i, -3, 7, M(DRY));
             if (dry >= 0 && (teq(d, i - 1, "every") || teq(d, i - 1, "all") ||
                              teq(d, i, "faucets") || teq(d, i, "llaves") || teq(d, i, "taps")))
                 cue_add(d, ACT_EMG_NO_WATER, dry, i, 2, CF_NONEG | CF_NORESOLVE,
@@ -3257,6 +3423,9 @@ static bool resolved_after(const doc_t *d, const cue_t *c)
     return false;
 }
 
+static const char *const w_qnow[] = {"normal",    "ok",        "okay",     "safe", "dangerous",
+                                     "peligroso", "peligrosa", "supposed", NULL};
+
 static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
 {
     int key = c->key;
@@ -3274,17 +3443,29 @@ static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
     }
     if (d->clause_q[d->t[key].clause]) {
         bool own = false;
+        /* "¿es normal que huela a gas?", "is it safe that the outlet is sparking?": a question
+         * about a hazard happening now. */
+        bool now_hazard = c->cat == ACT_EMG_GAS_LEAK || c->cat == ACT_EMG_CARBON_MONOXIDE ||
+                          c->cat == ACT_EMG_FIRE_SMOKE || c->cat == ACT_EMG_ELECTRICAL_HAZARD;
         for (int j = lo; j <= hi; j++)
-            own = own || tm(d, j, M(OWN) | M(NOW) | M(STILL) | M(WHY));
+            own = own || tm(d, j, M(OWN) | M(NOW) | M(STILL) | M(WHY)) ||
+                  (now_hazard && tin(d, j, w_qnow));
         if (!own)
             return ST_QUESTION;
     }
     return ST_LIVE;
 }
 
+static const char *const w_into[] = {"en", "in", "into", "onto", "al", "inside", "dentro", NULL};
+static const char *const w_art[] = {"el", "la", "the", "los", "las", NULL};
+
 static bool reaches_caller(const doc_t *d, int lo, int hi)
 {
     for (int j = lo; j <= hi; j++) {
+        /* "the line from the street fell in the yard": it landed at the caller's home. */
+        if (tm(d, j, M(HOMEPART)) && !d->t[j].neigh && j > lo &&
+            (tin(d, j - 1, w_into) || (tin(d, j - 1, w_art) && tin(d, j - 2, w_into))))
+            return true;
         if (!tm(d, j, M(OWN)) || teq(d, j, "ours"))
             continue;
         for (int q = j + 1; q <= j + 2 && q <= hi; q++) {
@@ -3334,6 +3515,19 @@ static bool battery_ruled_out(const doc_t *d, int j)
     return false;
 }
 
+static const char *const w_dust_usual[] = {"first",     "every",   "each", "season",  "always",
+                                           "usually",   "siempre", "cada", "primera", "primer",
+                                           "temporada", "year",    "ano",  NULL};
+
+static bool dust_is_routine(const doc_t *d, int i)
+{
+    for (int j = i - 20; j <= i + 20; j++) {
+        if (same_sent(d, i, j) && tin(d, j, w_dust_usual))
+            return true;
+    }
+    return false;
+}
+
 static bool false_alarm_at(const doc_t *d, const cue_t *c)
 {
     if (!(c->flags & (CF_ALARM | CF_SMOKE)))
@@ -3344,6 +3538,10 @@ static bool false_alarm_at(const doc_t *d, const cue_t *c)
             continue;
         /* "it's not the battery", "the batteries are brand new": ruled out, not the cause. */
         if (tm(d, j, M(FALSEAL)) && battery_ruled_out(d, j))
+            continue;
+        /* Dust burning off explains a smell on the season's first run; a burning-dust smell
+         * that is simply there now is a burning smell. */
+        if ((teq(d, j, "dust") || teq(d, j, "polvo")) && !dust_is_routine(d, j))
             continue;
         bool relevant = (c->flags & CF_ALARM)
                             ? (same_sent(d, j, c->key) || tm(d, j, M(TEST)))
