@@ -1835,6 +1835,35 @@ static const char *json_text_or_null(json_t *v)
     return v && json_is_string(v) && !blank(json_string_value(v)) ? json_string_value(v) : NULL;
 }
 
+/*
+ * An import lists every service (or technician) the tenant has: the ones of `table` whose
+ * names are not in `names` are deactivated, never deleted (appointments refer to them), and
+ * reported in summary as "<table>_deactivated". Consumes names. table is one of ours, never
+ * input.
+ */
+static bool deactivate_missing(cli_db_t *db, const char *table, const char *tenant, json_t *names,
+                               json_t *summary)
+{
+    char *names_text = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+    char sql[320], key[64];
+    snprintf(sql, sizeof(sql),
+             "UPDATE %s SET active = false WHERE tenant_id = $1::uuid AND active AND lower(name) "
+             "NOT IN (SELECT lower(n) FROM jsonb_array_elements_text($2::jsonb) n) RETURNING name",
+             table);
+    const char *p[] = {tenant, names_text};
+    PGresult *res = cli_db_exec(db, sql, 2, p);
+    free(names_text);
+    if (!res) {
+        cli_fail(db->cmd, "%s: Postgres refused: %s", table, db->error);
+        return false;
+    }
+    snprintf(key, sizeof(key), "%s_deactivated", table);
+    json_object_set_new(summary, key, rows_json(res));
+    PQclear(res);
+    return true;
+}
+
 static bool import_write(cli_db_t *db, import_t *im, const char *tenant, json_t *summary)
 {
     const char *pt[] = {tenant};
@@ -1929,21 +1958,8 @@ static bool import_write(cli_db_t *db, import_t *im, const char *tenant, json_t 
             PQclear(res);
             json_array_append_new(names, json_string(s->name));
         }
-        char *names_text = json_dumps(names, JSON_COMPACT);
-        const char *p[] = {tenant, names_text};
-        PGresult *res = cli_db_exec(db,
-                                    "UPDATE services SET active = false WHERE tenant_id = $1::uuid "
-                                    "AND active AND lower(name) NOT IN (SELECT lower(n) FROM "
-                                    "jsonb_array_elements_text($2::jsonb) n) RETURNING name",
-                                    2, p);
-        free(names_text);
-        json_decref(names);
-        if (!res) {
-            cli_fail(db->cmd, "services: Postgres refused: %s", db->error);
+        if (!deactivate_missing(db, "services", tenant, names, summary))
             return false;
-        }
-        json_object_set_new(summary, "services_deactivated", rows_json(res));
-        PQclear(res);
     }
     if (im->has_techs) {
         json_t *names = json_array();
@@ -1968,21 +1984,8 @@ static bool import_write(cli_db_t *db, import_t *im, const char *tenant, json_t 
             PQclear(res);
             json_array_append_new(names, json_string(t->name));
         }
-        char *names_text = json_dumps(names, JSON_COMPACT);
-        const char *p[] = {tenant, names_text};
-        PGresult *res = cli_db_exec(db,
-                                    "UPDATE technicians SET active = false WHERE tenant_id = "
-                                    "$1::uuid AND active AND lower(name) NOT IN (SELECT lower(n) "
-                                    "FROM jsonb_array_elements_text($2::jsonb) n) RETURNING name",
-                                    2, p);
-        free(names_text);
-        json_decref(names);
-        if (!res) {
-            cli_fail(db->cmd, "technicians: Postgres refused: %s", db->error);
+        if (!deactivate_missing(db, "technicians", tenant, names, summary))
             return false;
-        }
-        json_object_set_new(summary, "technicians_deactivated", rows_json(res));
-        PQclear(res);
     }
     if (im->has_hours) {
         if (!cli_db_do(db, "DELETE FROM business_hours WHERE tenant_id = $1::uuid", 1, pt))
