@@ -90,7 +90,8 @@ typedef struct lg_opts {
     const char *print_bodies;
     size_t body_min, body_max;
     bool quiet;
-    bool closed; /* capacity mode: each connection plays calls back to back */
+    bool closed;      /* capacity mode: each connection plays calls back to back */
+    int book_percent; /* calls that book after check_availability (default 100) */
     /* processes whose CPU use over the window is reported: the server, its stores */
     int server_pids[LG_MAX_PIDS], store_pids[LG_MAX_PIDS];
     int nserver_pids, nstore_pids;
@@ -117,6 +118,7 @@ typedef struct lg_call {
     char date[11];
     char start[32];
     char slot[40]; /* a slot id check_availability offered, "" if none */
+    bool books;    /* false: the caller hears the slots and declines (--book-percent) */
 } lg_call_t;
 
 typedef struct lg_type_stats {
@@ -154,6 +156,7 @@ struct lg {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     bench_script_t script;
+    const bench_step_t *decline_step; /* what a caller who does not book sends instead */
     lg_tenant_t *tenants;
     size_t ntenants;
     lg_call_t *calls;
@@ -330,9 +333,19 @@ static bool in_window(const lg_t *lg, int64_t at_us)
     return at_us >= lg->win_start_us && at_us < lg->win_end_us;
 }
 
+/* The body ev sends: the script's step, except that a caller who does not book says one
+ * more sentence (a repeat of the last transcript) where the booking would be. */
+static const bench_step_t *step_of(const lg_t *lg, const lg_ev_t *ev)
+{
+    const bench_step_t *st = &lg->script.steps[ev->step];
+    if (st->msg == BENCH_MSG_TOOL_BOOK && !lg->calls[ev->call].books && lg->decline_step)
+        return lg->decline_step;
+    return st;
+}
+
 static lg_type_stats_t *stats_of(lg_t *lg, const lg_ev_t *ev)
 {
-    return &lg->types[lg->script.steps[ev->step].msg];
+    return &lg->types[step_of(lg, ev)->msg];
 }
 
 /* The step `ev` is finished (answered, failed or given up): plan the call's next one. */
@@ -411,7 +424,7 @@ static void request_build(lg_t *lg, lg_conn_t *c, const lg_ev_t *ev)
 {
     const lg_call_t *call = &lg->calls[ev->call];
     const lg_tenant_t *t = &lg->tenants[call->tenant];
-    const bench_step_t *st = &lg->script.steps[ev->step];
+    const bench_step_t *st = step_of(lg, ev);
     if (st->msg == BENCH_MSG_TOOL_BOOK && !call->slot[0])
         st = &lg->script.book_without_slot;
     char tcid[24];
@@ -701,7 +714,7 @@ static void response_done(lg_conn_t *c, int status, const char *body, size_t ble
 {
     lg_t *lg = c->lg;
     lg_ev_t ev = c->cur;
-    bench_msg_t msg = lg->script.steps[ev.step].msg;
+    bench_msg_t msg = step_of(lg, &ev)->msg;
     lg_type_stats_t *st = &lg->types[msg];
     bool ok = status >= 200 && status < 300;
     if (ok) {
@@ -1167,6 +1180,7 @@ static uint32_t call_new(lg_t *lg, int64_t start_us)
     memset(c, 0, sizeof *c);
     c->start_us = start_us;
     c->tenant = (uint32_t)(rng_next(&lg->rng) % lg->ntenants);
+    c->books = (int)(rng_next(&lg->rng) % 100) < lg->o.book_percent;
     uuid_format(&lg->id_rng, c->call_id);
     snprintf(c->customer, sizeof c->customer, "+1%s%u%06u", areas[rng_next(&lg->id_rng) % 8],
              2 + (unsigned)(rng_next(&lg->id_rng) % 8),
@@ -1292,6 +1306,7 @@ static json_t *results_json(lg_t *lg)
     json_object_set_new(root, "duration_s", json_real(o->duration_s));
     json_object_set_new(root, "call_span_ms", json_integer(o->span_ms));
     json_object_set_new(root, "events_per_call", json_integer((json_int_t)lg->script.nsteps));
+    json_object_set_new(root, "book_percent", json_integer(o->book_percent));
     json_object_set_new(root, "connections", json_integer(o->connections));
     json_object_set_new(root, "timeout_ms", json_integer(o->timeout_ms));
     json_object_set_new(root, "arrivals", json_string(o->uniform ? "uniform" : "poisson"));
@@ -1326,9 +1341,16 @@ static json_t *results_json(lg_t *lg)
     double elapsed = window;
     if (all.last_done_us > lg->win_end_us)
         elapsed = (double)(all.last_done_us - lg->win_start_us) / 1e6;
-    unsigned per_call[BENCH_MSG__COUNT] = {0};
-    for (size_t i = 0; i < lg->script.nsteps; i++)
-        per_call[lg->script.steps[i].msg]++;
+    double per_call[BENCH_MSG__COUNT] = {0}; /* expected messages of each type per call */
+    for (size_t i = 0; i < lg->script.nsteps; i++) {
+        bench_msg_t m = lg->script.steps[i].msg;
+        if (m == BENCH_MSG_TOOL_BOOK && lg->decline_step) {
+            per_call[m] += o->book_percent / 100.0;
+            per_call[lg->decline_step->msg] += 1.0 - o->book_percent / 100.0;
+        } else {
+            per_call[m] += 1.0;
+        }
+    }
     for (int m = 0; m < BENCH_MSG__COUNT; m++) {
         lg_type_stats_t *st = &lg->types[m];
         double offered = o->rate * per_call[m] / (double)lg->script.nsteps;
@@ -1483,6 +1505,8 @@ static void usage(FILE *f)
           "  --print-bodies DIR write one body per step and exit\n"
           "  --closed           capacity mode instead of --rate: each connection plays calls back\n"
           "                     to back, no think time (closed loop: for throughput, not latency)\n"
+          "  --book-percent N   calls that book after check_availability (default 100, the\n"
+          "                     worst case); the others say one more sentence instead\n"
           "  --server-pid N     report the CPU this process uses over the window (repeatable)\n"
           "  --store-pid N      the same for the server's stores, reported apart (repeatable)\n"
           "  --quiet            no summary table on stderr\n",
@@ -1515,6 +1539,7 @@ int main(int argc, char **argv)
     o->fixtures = "tests/fixtures/vapi";
     o->body_min = 3000;
     o->body_max = 8000;
+    o->book_percent = 100;
     o->secret = getenv("SERVICEAI_VAPI_SECRET");
 
     enum {
@@ -1541,6 +1566,7 @@ int main(int argc, char **argv)
         O_PRINT,
         O_QUIET,
         O_CLOSED,
+        O_BOOK_PERCENT,
         O_SERVER_PID,
         O_STORE_PID,
         O_HELP
@@ -1569,6 +1595,7 @@ int main(int argc, char **argv)
         {"print-bodies", required_argument, 0, O_PRINT},
         {"quiet", no_argument, 0, O_QUIET},
         {"closed", no_argument, 0, O_CLOSED},
+        {"book-percent", required_argument, 0, O_BOOK_PERCENT},
         {"server-pid", required_argument, 0, O_SERVER_PID},
         {"store-pid", required_argument, 0, O_STORE_PID},
         {"help", no_argument, 0, O_HELP},
@@ -1649,6 +1676,9 @@ int main(int argc, char **argv)
         case O_CLOSED:
             o->closed = true;
             break;
+        case O_BOOK_PERCENT:
+            o->book_percent = (int)num_arg("--book-percent", optarg, 0, 100);
+            break;
         case O_SERVER_PID:
             if (o->nserver_pids == LG_MAX_PIDS)
                 die("too many --server-pid");
@@ -1684,6 +1714,9 @@ int main(int argc, char **argv)
     char err[512];
     if (!bench_script_load(&lg->script, o->fixtures, o->body_min, o->body_max, err, sizeof err))
         die("fixtures: %s", err);
+    for (size_t i = 0; i < lg->script.nsteps && lg->script.steps[i].msg != BENCH_MSG_TOOL_BOOK; i++)
+        if (lg->script.steps[i].msg == BENCH_MSG_TRANSCRIPT)
+            lg->decline_step = &lg->script.steps[i];
     lg->today = time(NULL);
 
     if (o->print_bodies) {
