@@ -77,6 +77,7 @@ struct act_call_router {
     eng_counter_t *m_cache_hit;
     eng_counter_t *m_cache_miss;
     eng_counter_t *m_redis_write_errors;
+    act_avail_fmts_t *fmts; /* date formats shared by the booking jobs */
 };
 
 typedef struct call {
@@ -159,12 +160,13 @@ static uint64_t new_corr(call_t *c)
     return c->corr;
 }
 
-/* Fire-and-forget Redis command: the reply comes back with corr 0 and is
- * only counted when it failed. */
+/* Fire-and-forget Redis command: no reply message comes back (a failure is
+ * counted by eng_redis in serviceai_redis_unanswered_errors_total), so the
+ * hot-state writes of every event cost the actor no extra turns. */
 static void redis_fire(call_t *c, int argc, const char *const *argv, const size_t *lens)
 {
-    if (eng_redis_command(c->router->cfg.redis, c->self, 0, ENG_CLASS_BACKGROUND, argc, argv,
-                          lens) != ENG_OK)
+    if (eng_redis_command(c->router->cfg.redis, 0, 0, ENG_CLASS_BACKGROUND, argc, argv, lens) !=
+        ENG_OK)
         eng_counter_add(c->router->m_redis_write_errors, 1);
 }
 
@@ -468,6 +470,7 @@ static eng_err_t tool_job_start(call_t *c, act_tool_start_fn start, const sch_to
     act_tool_job_t *job = eng_xcalloc(1, sizeof(*job));
     job->pg = c->router->cfg.pg;
     job->redis = c->router->cfg.redis;
+    job->fmts = c->router->fmts;
     job->call_id = eng_xstrdup(c->st.call_id);
     job->caller_number = eng_xstrdup(c->st.caller_number);
     sch_tenant_profile_copy(&job->tenant, &c->profile);
@@ -1287,6 +1290,7 @@ act_call_router_t *act_call_router_new(eng_loop_t *loop, const act_call_config_t
         r->cfg.cache_ttl_s = 300;
     if (!r->cfg.idle_stop_ms)
         r->cfg.idle_stop_ms = 2 * 3600 * 1000;
+    r->fmts = act_avail_fmts_new();
     eng_metrics_t *m = eng_loop_metrics(loop);
     r->m_calls = eng_metrics_counter(m, "serviceai_calls_placed_total", NULL,
                                      "Calls placed with their tenant");
@@ -1333,6 +1337,7 @@ void act_call_router_free(act_call_router_t *r)
     }
     eng_buf_deinit(&ids);
     eng_map_deinit(&r->calls);
+    act_avail_fmts_free(r->fmts);
     free(r);
 }
 

@@ -90,6 +90,7 @@ struct eng_redis {
     eng_counter_t *m_commands;
     eng_counter_t *m_timeouts;
     eng_counter_t *m_reconnects;
+    eng_counter_t *m_unanswered_errors;
 };
 
 static void conn_begin(eng_redis_t *r);
@@ -147,8 +148,12 @@ static void reply_msg_free(eng_msg_t *msg)
 static void reply_deliver(eng_redis_t *r, eng_actor_id_t to, uint64_t corr, eng_class_t cls,
                           eng_err_t err, const redisReply *reply)
 {
-    if (to == 0)
+    if (to == 0) {
+        /* Fire-and-forget: nobody to tell, so the failure is only counted. */
+        if (err != ENG_OK)
+            eng_counter_add(r->m_unanswered_errors, 1);
         return;
+    }
     eng_redis_reply_msg_t *m = eng_msg_new(sizeof(*m), ENG_MSG_REDIS_REPLY, cls, reply_msg_free);
     m->hdr.corr = corr;
     m->err = err;
@@ -551,6 +556,9 @@ eng_redis_t *eng_redis_new(eng_loop_t *loop, const char *url, const eng_redis_op
                                         "Redis commands answered with a timeout");
     r->m_reconnects = eng_metrics_counter(m, "serviceai_redis_reconnects_total", NULL,
                                           "Redis connection attempts after the first connection");
+    r->m_unanswered_errors =
+        eng_metrics_counter(m, "serviceai_redis_unanswered_errors_total", NULL,
+                            "Fire-and-forget Redis commands (no reply wanted) that failed");
     return r;
 }
 

@@ -78,7 +78,9 @@ bool eng_redis_connected(const eng_redis_t *r);
  * While disconnected, commands fail fast with ENG_ERR_UNAVAILABLE.
  * argv is copied; argvlen may be NULL for NUL-terminated arguments.
  * ENG_OK means exactly one reply message will be sent to `to` (none if to
- * is 0); ENG_ERR_INVALID (bad arguments) means none will.
+ * is 0: fire-and-forget, a failure is then only counted in
+ * serviceai_redis_unanswered_errors_total); ENG_ERR_INVALID (bad arguments)
+ * means none will.
  */
 eng_err_t eng_redis_command(eng_redis_t *r, eng_actor_id_t to, uint64_t corr, eng_class_t cls,
                             int argc, const char *const *argv, const size_t *argvlen) ENG_WUR;
