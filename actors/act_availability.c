@@ -92,8 +92,47 @@ struct act_avail {
     size_t nservices;
     tech_t *techs;
     size_t ntechs;
-    UDateFormat *fmt[FMT__COUNT]; /* opened on first use */
+    UDateFormat *fmt[FMT__COUNT]; /* opened on first use when there is no fmts */
+    act_avail_fmts_t *fmts;       /* borrowed, may be NULL: shared formatters */
 };
+
+/* Opening an ICU date format costs tens of microseconds (it loads the locale's
+ * symbols and the zone's rules); a booking speaks two or three dates. The
+ * cache keeps the formats by zone and pattern, replaced round robin. */
+#define FMTS_SLOTS 64
+
+typedef struct fmts_entry {
+    UChar tzid[TZ_ID_MAX];
+    int32_t tzlen;
+    int which;
+    UDateFormat *fmt; /* NULL: free slot */
+} fmts_entry_t;
+
+struct act_avail_fmts {
+    fmts_entry_t e[FMTS_SLOTS];
+    size_t next; /* the slot replaced next when all are taken */
+};
+
+act_avail_fmts_t *act_avail_fmts_new(void)
+{
+    return eng_xcalloc(1, sizeof(act_avail_fmts_t));
+}
+
+void act_avail_fmts_free(act_avail_fmts_t *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < FMTS_SLOTS; i++) {
+        if (f->e[i].fmt)
+            udat_close(f->e[i].fmt);
+    }
+    free(f);
+}
+
+void act_avail_use_fmts(act_avail_t *a, act_avail_fmts_t *f)
+{
+    a->fmts = f;
+}
 
 /* ------------------------------------------------------------------ dates */
 
@@ -899,22 +938,61 @@ bool act_avail_parse_start(const act_avail_t *a, const char *s, int64_t *ms)
 
 /* ------------------------------------------------------------------ speech */
 
-static UDateFormat *fmt_get(act_avail_t *a, int which)
+static UDateFormat *fmt_open(const act_avail_t *a, int which)
 {
-    if (a->fmt[which])
-        return a->fmt[which];
     UChar pattern[64];
     UErrorCode st = U_ZERO_ERROR;
     u_strFromUTF8(pattern, 64, NULL, fmt_spec[which].pattern, -1, &st);
     if (U_FAILURE(st))
         return NULL;
-    a->fmt[which] = udat_open(UDAT_PATTERN, UDAT_PATTERN, fmt_spec[which].locale, a->tzid, a->tzlen,
-                              pattern, -1, &st);
+    UDateFormat *f = udat_open(UDAT_PATTERN, UDAT_PATTERN, fmt_spec[which].locale, a->tzid,
+                               a->tzlen, pattern, -1, &st);
     if (U_FAILURE(st)) {
-        if (a->fmt[which])
-            udat_close(a->fmt[which]);
-        a->fmt[which] = NULL;
+        if (f)
+            udat_close(f);
+        return NULL;
     }
+    return f;
+}
+
+/* The shared cache's format for a's zone, opened into it when missing. */
+static UDateFormat *fmts_get(act_avail_fmts_t *f, const act_avail_t *a, int which)
+{
+    size_t zone_bytes = (size_t)a->tzlen * sizeof(UChar);
+    for (size_t i = 0; i < FMTS_SLOTS; i++) {
+        const fmts_entry_t *e = &f->e[i];
+        if (e->fmt && e->which == which && e->tzlen == a->tzlen &&
+            memcmp(e->tzid, a->tzid, zone_bytes) == 0)
+            return e->fmt;
+    }
+    UDateFormat *fmt = fmt_open(a, which);
+    if (!fmt)
+        return NULL;
+    fmts_entry_t *e = NULL;
+    for (size_t i = 0; i < FMTS_SLOTS && !e; i++) {
+        if (!f->e[i].fmt)
+            e = &f->e[i];
+    }
+    if (!e) {
+        e = &f->e[f->next];
+        f->next = (f->next + 1) % FMTS_SLOTS;
+        udat_close(e->fmt);
+    }
+    memcpy(e->tzid, a->tzid, zone_bytes);
+    e->tzlen = a->tzlen;
+    e->which = which;
+    e->fmt = fmt;
+    return fmt;
+}
+
+/* With a shared cache the format is looked up on every use, never kept: another
+ * calendar may evict it between two of ours. */
+static UDateFormat *fmt_get(act_avail_t *a, int which)
+{
+    if (a->fmts)
+        return fmts_get(a->fmts, a, which);
+    if (!a->fmt[which])
+        a->fmt[which] = fmt_open(a, which);
     return a->fmt[which];
 }
 

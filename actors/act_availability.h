@@ -101,6 +101,18 @@ eng_err_t act_avail_new(const char *timezone, const act_avail_rules_t *rules,
                         act_avail_t **out) ENG_WUR;
 void act_avail_free(act_avail_t *a); /* accepts NULL */
 
+/*
+ * Shared ICU date formats, by zone and pattern (opening one costs tens of
+ * microseconds; the answers of every booking speak dates). One per loop, held
+ * by whoever outlives the calendars that use it (the call router).
+ */
+typedef struct act_avail_fmts act_avail_fmts_t;
+act_avail_fmts_t *act_avail_fmts_new(void);
+void act_avail_fmts_free(act_avail_fmts_t *f); /* accepts NULL */
+/* a formats its dates with f's formats (borrowed: f must outlive every use of a;
+ * act_avail_free(a) does not touch f). */
+void act_avail_use_fmts(act_avail_t *a, act_avail_fmts_t *f);
+
 /* Opening hours: weekday 0 (Sunday) .. 6, local minutes [open_min, close_min), close_min <= 1440.
  * ENG_ERR_INVALID when out of range or empty. */
 eng_err_t act_avail_add_hours(act_avail_t *a, int weekday, int open_min, int close_min) ENG_WUR;

@@ -357,6 +357,8 @@ static bool build_avail(booking_t *b, const eng_pg_result_msg_t *m)
         ENG_WARN(b->loop, "booking.bad_timezone", "tenant=%s", b->job->tenant.id);
         return false;
     }
+    if (b->job->fmts)
+        act_avail_use_fmts(b->avail, b->job->fmts);
     for (int i = 1; i < eng_pg_ntuples(r); i++) {
         row_t x = {r, i, 0};
         const char *kind = rv(x, 0);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "act_availability.h"
 #include "eng_loop.h"
 #include "eng_pg.h"
 #include "eng_redis.h"
@@ -26,8 +27,9 @@
 #include "sch_tenant.h"
 
 typedef struct act_tool_job {
-    eng_pg_t *pg;       /* borrowed; outlives every job */
-    eng_redis_t *redis; /* borrowed; outlives every job */
+    eng_pg_t *pg;           /* borrowed; outlives every job */
+    eng_redis_t *redis;     /* borrowed; outlives every job */
+    act_avail_fmts_t *fmts; /* borrowed, may be NULL; outlives every job */
     char *call_id;
     char *caller_number;         /* E.164 or NULL (web calls) */
     sch_tenant_profile_t tenant; /* copy: id, name, industry, timezone, language */
