@@ -16,6 +16,11 @@
  * that find no usable connection wait in the pool's FIFO until one appears or
  * their deadline passes.
  *
+ * Statements other than transaction control run as named prepared statements
+ * of their session from their first use (PG_MAX_PREPARED per connection, the
+ * rest unnamed); one that fails as stale (its plan outlived a schema change)
+ * is forgotten and prepared again on its next use.
+ *
  * Transactions are sent as BEGIN; [set_config]; statements; COMMIT; Sync. If a
  * statement fails, libpq reports the rest as PGRES_PIPELINE_ABORTED and the
  * server skips them, but an explicit transaction block is left *aborted*
@@ -66,6 +71,8 @@
 /* How long an abandoned (already timed-out) unit may sit at the head of a
  * connection before the connection is reset to get rid of it. */
 #define PG_ABANDONED_GRACE_MS 50
+/* Named prepared statements kept per connection; statements beyond go unnamed. */
+#define PG_MAX_PREPARED 64
 
 struct eng_pg_result {
     PGresult *res;
@@ -75,6 +82,11 @@ typedef struct pg_cmd {
     char *sql;
     int nparams;
     char **params; /* NULL entries are SQL NULL */
+    /* Set when sent: the connection's prepared-statement slot this command
+     * uses, or -1 (unnamed); prepare_sent: a Parse went just before it, whose
+     * result comes first. */
+    int prep;
+    bool prepare_sent;
 } pg_cmd_t;
 
 typedef struct pg_req {
@@ -93,6 +105,7 @@ typedef struct pg_req {
     /* result collection */
     int cmd_at;          /* command whose results are arriving */
     bool cmd_has_result; /* cmd_at has produced its result (a NULL ends it) */
+    bool prep_done;      /* cmd_at's Parse result (if one was sent) has been read */
     PGresult **user_res; /* nuser slots, owned */
     eng_err_t err;
     char *errmsg;
@@ -111,6 +124,21 @@ typedef enum {
     CONN_READY,
 } pg_conn_state_t;
 
+/*
+ * A statement prepared on one connection. Names are never reused on a
+ * session ("sai_<n>" with n counting up), so a statement dropped after an
+ * error (e.g. "cached plan must not change result type" after a migration)
+ * is simply prepared again under a new name.
+ */
+typedef enum { PREP_FREE = 0, PREP_PENDING, PREP_READY } pg_prep_state_t;
+
+typedef struct pg_prep {
+    pg_prep_state_t state;
+    char *sql;
+    uint64_t hash;
+    char name[24];
+} pg_prep_t;
+
 typedef struct pg_conn {
     eng_pg_t *pg;
     int idx;
@@ -125,6 +153,8 @@ typedef struct pg_conn {
     bool was_up;         /* has been READY since the last reported outage */
     int64_t backoff_ms;  /* last reconnect delay base; 0 after a good connect */
     pg_queue_t inflight;
+    pg_prep_t prep[PG_MAX_PREPARED]; /* this session's prepared statements */
+    uint64_t prep_serial;            /* the next name's number */
 } pg_conn_t;
 
 struct eng_pg {
@@ -382,8 +412,16 @@ static void timer_add_ms(struct event *ev, int64_t ms)
 
 /* ---------------------------------------------------------- connections */
 
+static void prep_drop(pg_prep_t *p)
+{
+    free(p->sql);
+    memset(p, 0, sizeof(*p));
+}
+
 static void conn_close(pg_conn_t *c)
 {
+    for (int i = 0; i < PG_MAX_PREPARED; i++)
+        prep_drop(&c->prep[i]); /* they died with the session */
     conn_free_events(c);
     event_del(c->timer);
     if (c->pq)
@@ -550,14 +588,73 @@ static void conn_on_timer(evutil_socket_t fd, short what, void *arg)
         conn_start(c);
 }
 
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* Transaction control is not worth a prepared statement (nothing to plan). */
+static bool prep_worthwhile(const char *sql)
+{
+    return strcmp(sql, "BEGIN") != 0 && strcmp(sql, "COMMIT") != 0 && strcmp(sql, "ROLLBACK") != 0;
+}
+
+/*
+ * Sends one command, through a named prepared statement when it can: the
+ * statement's text is parsed and planned once per session instead of on
+ * every call (the booking functions' outer SELECTs were replanned each
+ * time). A statement whose Parse is still in flight goes unnamed: if that
+ * Parse is aborted (an earlier command of its unit failed), nothing sent
+ * behind it may depend on it.
+ */
+static bool conn_send_cmd(pg_conn_t *c, pg_cmd_t *cmd)
+{
+    cmd->prep = -1;
+    cmd->prepare_sent = false;
+    const char *const *params = (const char *const *)cmd->params;
+    if (prep_worthwhile(cmd->sql)) {
+        uint64_t h = sql_hash(cmd->sql);
+        int free_slot = -1;
+        for (int i = 0; i < PG_MAX_PREPARED; i++) {
+            pg_prep_t *p = &c->prep[i];
+            if (p->state == PREP_FREE) {
+                if (free_slot < 0)
+                    free_slot = i;
+                continue;
+            }
+            if (p->hash != h || strcmp(p->sql, cmd->sql) != 0)
+                continue;
+            if (p->state != PREP_READY)
+                return PQsendQueryParams(c->pq, cmd->sql, cmd->nparams, NULL, params, NULL, NULL,
+                                         0);
+            cmd->prep = i;
+            return PQsendQueryPrepared(c->pq, p->name, cmd->nparams, params, NULL, NULL, 0);
+        }
+        if (free_slot >= 0) {
+            pg_prep_t *p = &c->prep[free_slot];
+            snprintf(p->name, sizeof(p->name), "sai_%llu", (unsigned long long)c->prep_serial++);
+            if (!PQsendPrepare(c->pq, p->name, cmd->sql, cmd->nparams, NULL))
+                return false;
+            p->state = PREP_PENDING;
+            p->sql = eng_xstrdup(cmd->sql);
+            p->hash = h;
+            cmd->prep = free_slot;
+            cmd->prepare_sent = true;
+            return PQsendQueryPrepared(c->pq, p->name, cmd->nparams, params, NULL, NULL, 0);
+        }
+    }
+    return PQsendQueryParams(c->pq, cmd->sql, cmd->nparams, NULL, params, NULL, NULL, 0);
+}
+
 /* Queues one unit on the connection. false if the connection broke (it was failed). */
 static bool conn_send(pg_conn_t *c, pg_req_t *r)
 {
     queue_push(&c->inflight, r);
     for (int i = 0; i < r->ncmds; i++) {
-        const pg_cmd_t *cmd = &r->cmds[i];
-        if (!PQsendQueryParams(c->pq, cmd->sql, cmd->nparams, NULL,
-                               (const char *const *)cmd->params, NULL, NULL, 0)) {
+        if (!conn_send_cmd(c, &r->cmds[i])) {
             conn_fail_pq(c, "send failed");
             return false;
         }
@@ -597,9 +694,41 @@ static void req_note_error(pg_req_t *r, eng_err_t err, const char *msg, const ch
     snprintf(r->sqlstate, sizeof(r->sqlstate), "%s", sqlstate ? sqlstate : "");
 }
 
-static void req_take_result(pg_req_t *r, PGresult *res)
+static void req_take_result(pg_conn_t *c, pg_req_t *r, PGresult *res);
+
+/* The result of a Parse sent for r's current command: the statement is ready,
+ * or its slot is freed (the command's own result then reports the error). */
+static void prep_take_result(pg_conn_t *c, pg_req_t *r, PGresult *res)
+{
+    const pg_cmd_t *cmd = &r->cmds[r->cmd_at];
+    pg_prep_t *p = &c->prep[cmd->prep];
+    r->cmd_has_result = true;
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (p->state == PREP_PENDING && strcmp(p->sql, cmd->sql) == 0) {
+        if (ok)
+            p->state = PREP_READY;
+        else
+            prep_drop(p);
+    }
+    if (ok)
+        PQclear(res);
+    else
+        req_take_result(c, r, res); /* the Parse's error is the one that explains the rest */
+}
+
+static void req_take_result(pg_conn_t *c, pg_req_t *r, PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
+    /* A prepared statement that fails may be stale (its plan outlived a change
+     * of the schema): forget it, the next use prepares it afresh. */
+    if (st == PGRES_FATAL_ERROR && r->cmd_at < r->ncmds) {
+        const pg_cmd_t *cmd = &r->cmds[r->cmd_at];
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (cmd->prep >= 0 && state &&
+            (strcmp(state, "0A000") == 0 || strcmp(state, "26000") == 0) &&
+            c->prep[cmd->prep].state == PREP_READY && strcmp(c->prep[cmd->prep].sql, cmd->sql) == 0)
+            prep_drop(&c->prep[cmd->prep]);
+    }
     int user = r->cmd_at - r->first_user;
     r->cmd_has_result = true;
     switch (st) {
@@ -680,8 +809,13 @@ static bool conn_drain_results(pg_conn_t *c)
         if (!res) {
             if (!r->cmd_has_result)
                 break; /* nothing ended; wait for more input */
-            r->cmd_at++;
             r->cmd_has_result = false;
+            if (r->cmd_at < r->ncmds && r->cmds[r->cmd_at].prepare_sent && !r->prep_done) {
+                r->prep_done = true; /* the Parse ended; the command's own results follow */
+                continue;
+            }
+            r->cmd_at++;
+            r->prep_done = false;
             continue;
         }
         if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
@@ -694,7 +828,10 @@ static bool conn_drain_results(pg_conn_t *c)
             conn_fail_pq(c, "connection lost");
             return false;
         }
-        req_take_result(r, res);
+        if (r->cmd_at < r->ncmds && r->cmds[r->cmd_at].prepare_sent && !r->prep_done)
+            prep_take_result(c, r, res);
+        else
+            req_take_result(c, r, res);
     }
     if (PQstatus(c->pq) == CONNECTION_BAD) {
         conn_fail_pq(c, "connection lost");

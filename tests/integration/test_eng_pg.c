@@ -415,6 +415,52 @@ static void test_server_errors_carry_sqlstate_and_primary_message(void **state)
     fx_close(fx);
 }
 
+/* A statement used again runs as a prepared statement of its session (parsed and
+ * planned once), gives the same answers, and a change of the table under it costs
+ * at most one failed use: the next one prepares it afresh. */
+static void test_repeated_statements_are_prepared_once_and_survive_a_schema_change(void **state)
+{
+    fx_t *fx = *state;
+    fx_open(fx, fx->dsn, 1);
+    char sql[200];
+    snprintf(sql, sizeof(sql), "INSERT INTO %s (id, note) VALUES (700, 'seven hundred')",
+             fx->table);
+    assert_ok(query_wait(fx, sql, 0, NULL));
+    snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE id = $1::int", fx->table);
+    const char *p[] = {"700"};
+    for (int i = 0; i < 3; i++) {
+        eng_pg_result_msg_t *m = query_wait(fx, sql, 1, p);
+        assert_ok(m);
+        assert_string_equal(eng_pg_value(m->results[0], 0, 1), "seven hundred");
+    }
+    /* the session holds it once, however often it ran */
+    const char *q[] = {sql};
+    eng_pg_result_msg_t *m =
+        query_wait(fx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", 1, q);
+    assert_ok(m);
+    assert_string_equal(eng_pg_value(m->results[0], 0, 0), "1");
+
+    char alter[200];
+    snprintf(alter, sizeof(alter), "ALTER TABLE %s ADD COLUMN extra text DEFAULT 'new'", fx->table);
+    admin_do(fx->dsn, alter);
+    int failed = 0;
+    for (int i = 0; i < 3; i++) {
+        m = query_wait(fx, sql, 1, p);
+        if (m->err != ENG_OK) {
+            failed++;
+            continue;
+        }
+        assert_int_equal(eng_pg_nfields(m->results[0]), 3);
+        assert_string_equal(eng_pg_value(m->results[0], 0, 2), "new");
+    }
+    assert_true(failed <= 1);
+    snprintf(alter, sizeof(alter), "ALTER TABLE %s DROP COLUMN extra", fx->table);
+    admin_do(fx->dsn, alter);
+    snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = 700", fx->table);
+    assert_ok(query_wait(fx, sql, 0, NULL));
+    fx_close(fx);
+}
+
 static void test_committed_txn_returns_one_result_per_statement(void **state)
 {
     fx_t *fx = *state;
@@ -669,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_large_parameters_survive_partial_writes),
         cmocka_unit_test(test_null_params_and_null_values),
         cmocka_unit_test(test_server_errors_carry_sqlstate_and_primary_message),
+        cmocka_unit_test(test_repeated_statements_are_prepared_once_and_survive_a_schema_change),
         cmocka_unit_test(test_committed_txn_returns_one_result_per_statement),
         cmocka_unit_test(test_failed_txn_leaves_nothing_behind_and_the_connection_works_after),
         cmocka_unit_test(test_tenant_setting_is_visible_inside_the_txn_and_not_outside),
