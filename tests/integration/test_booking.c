@@ -921,6 +921,131 @@ static void test_profile_lines_render_hours_and_services(void **state)
     PQclear(es);
 }
 
+/*
+ * sql as serviceai_app with t's tenant set, in a transaction of its own, as
+ * the engine runs it. Returns the result (the caller clears it).
+ */
+static PGresult *as_tenant(fx_t *fx, const tenant_t *t, const char *sql, int n,
+                           const char *const *params)
+{
+    const char *pt[] = {t->id};
+    exec_ok(fx->pq, "BEGIN");
+    exec_ok(fx->pq, "SET LOCAL ROLE serviceai_app");
+    PQclear(query_ok(fx->pq, "SELECT set_config('app.tenant_id', $1, true)", 1, pt));
+    PGresult *res = query_ok(fx->pq, sql, n, params);
+    exec_ok(fx->pq, "COMMIT");
+    return res;
+}
+
+/*
+ * sai_book of t's AC repair for caller at `base` + minutes; the result's
+ * status into status, its appointment id (or "") into id.
+ */
+static void book_at(fx_t *fx, const tenant_t *t, const char *base, const char *minutes,
+                    const char *caller, const char *tool_call_id, char status[16], char id[37])
+{
+    const char *p[] = {t->id, caller, t->service_ac, base, minutes, tool_call_id};
+    PGresult *res =
+        as_tenant(fx, t,
+                  "SELECT r.status, coalesce(r.appointment_id::text, '') "
+                  "FROM sai_book($1::uuid, $2, 'Held Caller', '3 Elm Street', $3::uuid, "
+                  "$4::timestamptz + make_interval(mins => $5::int), $6, 'call-held', "
+                  "'', 'en') r",
+                  6, p);
+    snprintf(status, 16, "%s", PQgetvalue(res, 0, 0));
+    snprintf(id, 37, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+}
+
+/* sai_reschedule of caller's appointment `id` to `base` + minutes, like book_at. */
+static void reschedule_at(fx_t *fx, const tenant_t *t, const char *base, const char *minutes,
+                          const char *caller, const char *id, const char *tool_call_id,
+                          char status[16], char new_id[37])
+{
+    const char *p[] = {t->id, caller, id, base, minutes, tool_call_id};
+    PGresult *res = as_tenant(fx, t,
+                              "SELECT r.status, coalesce(r.appointment_id::text, '') "
+                              "FROM sai_reschedule($1::uuid, $2, $3::uuid, "
+                              "$4::timestamptz + make_interval(mins => $5::int), $6, "
+                              "'call-held') r",
+                              6, p);
+    snprintf(status, 16, "%s", PQgetvalue(res, 0, 0));
+    snprintf(new_id, 37, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+}
+
+/*
+ * The 'busy' rows sai_booking_context returns at now = base + now_minutes,
+ * as "start:end" in minutes from base, comma-separated ("" when none).
+ */
+static void busy_at(fx_t *fx, const tenant_t *t, const char *base, const char *now_minutes,
+                    char *out, size_t outsz)
+{
+    const char *p[] = {t->id, base, now_minutes};
+    PGresult *res = as_tenant(
+        fx, t,
+        "WITH b AS (SELECT (extract(epoch FROM $2::timestamptz) * 1000)::bigint AS ms) "
+        "SELECT coalesce(string_agg(((x.c2::bigint - b.ms) / 60000)::text || ':' || "
+        "((x.c3::bigint - b.ms) / 60000)::text, ',' ORDER BY x.c2::bigint), '') "
+        "FROM b, sai_booking_context($1::uuid, b.ms + $3::bigint * 60000, NULL, NULL, 1) x "
+        "WHERE x.kind = 'busy'",
+        3, p);
+    snprintf(out, outsz, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+}
+
+/*
+ * A booking holds its technician for the work plus the service's buffer, a
+ * half-open range: the next job may start the minute the buffer ends, and a
+ * job may end the minute the next one starts, but not a minute inside.
+ * sai_book and sai_reschedule are called directly, so it is the database's
+ * own "is this technician free" test that is checked (the engine's slot
+ * arithmetic would refuse most of these times before they reach it); the
+ * 'busy' rows check_availability reads must show the same held time, only
+ * while it lasts and only within the horizon.
+ */
+static void test_a_booking_holds_work_plus_buffer_and_back_to_back_jobs_fit(void **state)
+{
+    fx_t *fx = *state;
+    /* one hvac technician: AC repair (60 min + 30 buffer) has nobody else to go to */
+    tenant_t t = make_tenant(fx, "Held Time Air", "America/Chicago", SCH_LANG_EN, 1);
+    PGresult *res =
+        query_ok(fx->pq, "SELECT (date_trunc('hour', now()) + interval '2 days')::text", 0, NULL);
+    char base[64];
+    snprintf(base, sizeof(base), "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    char status[16], a[37], b[37], c[37], id[37], busy[256];
+
+    book_at(fx, &t, base, "0", "+17375550070", "tc-held-1", status, a);
+    assert_string_equal(status, "booked"); /* holds [0, 90) */
+    book_at(fx, &t, base, "60", "+17375550071", "tc-held-2", status, id);
+    assert_string_equal(status, "slot_taken"); /* inside the buffer */
+    book_at(fx, &t, base, "90", "+17375550072", "tc-held-3", status, b);
+    assert_string_equal(status, "booked"); /* starts as the buffer ends: [90, 180) */
+    book_at(fx, &t, base, "-90", "+17375550073", "tc-held-4", status, id);
+    assert_string_equal(status, "booked"); /* ends as the first starts: [-90, 0) */
+    book_at(fx, &t, base, "-100", "+17375550074", "tc-held-5", status, id);
+    assert_string_equal(status, "slot_taken");
+
+    /* moving a job over its own time is fine; into another's buffer is not */
+    reschedule_at(fx, &t, base, "100", "+17375550072", b, "tc-held-6", status, c);
+    assert_string_equal(status, "rescheduled"); /* [100, 190) */
+    reschedule_at(fx, &t, base, "60", "+17375550072", c, "tc-held-7", status, id);
+    assert_string_equal(status, "slot_taken");
+
+    busy_at(fx, &t, base, "-600", busy, sizeof(busy));
+    assert_string_equal(busy, "-90:0,0:90,100:190");
+    busy_at(fx, &t, base, "189", busy, sizeof(busy)); /* the last minute of the last job */
+    assert_string_equal(busy, "100:190");
+    busy_at(fx, &t, base, "190", busy, sizeof(busy)); /* ended at now: no longer busy */
+    assert_string_equal(busy, "");
+    /* the window is [now, now + 7 + 2 days): a job starting at its end is not in it */
+    busy_at(fx, &t, base, "-13050", busy, sizeof(busy));
+    assert_string_equal(busy, "");
+    busy_at(fx, &t, base, "-13049", busy, sizeof(busy));
+    assert_string_equal(busy, "-90:0");
+}
+
 static void test_rls_a_tenant_sees_and_writes_only_its_own_booking_rows(void **state)
 {
     fx_t *fx = *state;
@@ -976,6 +1101,8 @@ int main(void)
             test_an_answer_arrives_before_the_deadline_when_postgres_stalls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_lines_render_hours_and_services, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_booking_holds_work_plus_buffer_and_back_to_back_jobs_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rls_a_tenant_sees_and_writes_only_its_own_booking_rows,
                                         setup, teardown),
     };
