@@ -34,11 +34,16 @@
 enum {
     MSG_IDLE_CHECK = ENG_MSG_USER - 10, /* timer: stop a call that went quiet */
     MSG_PERSIST_RETRY,                  /* timer: retry persisting the call */
+    MSG_STATE_FLUSH,                    /* timer: write hot state that changed since */
 };
 
 #define PERSIST_MAX_ATTEMPTS 20
 #define RESOLVE_MAX_RETRIES 120 /* about two minutes of outage, one try a second */
 #define IO_DEADLINE_MS 1500
+/* Routine hot-state changes (the last event and its time) are written at most
+ * this often per call; what a restart needs (the tenant, an emergency, the end)
+ * is written at once. */
+#define STATE_FLUSH_MS 1000
 
 typedef enum {
     OP_NONE = 0,
@@ -108,6 +113,9 @@ typedef struct call {
     uint64_t next_batch;
     eng_timer_id_t idle_timer;
     int64_t last_activity_ms;
+    bool state_saved;           /* the hot state has been written once */
+    bool state_dirty;           /* changed since the last write */
+    eng_timer_id_t flush_timer; /* armed while state_dirty, 0 otherwise */
 } call_t;
 
 static void call_process(call_t *c, eng_msg_t *msg);
@@ -197,6 +205,25 @@ static void state_save(call_t *c)
     size_t z_lens[] = {4, 10, strlen(score), strlen(c->st.call_id)};
     redis_fire(c, 4, z_argv, z_lens);
     eng_buf_deinit(&packed);
+    c->state_saved = true;
+    c->state_dirty = false;
+}
+
+/* Routine changes (transcripts, tool calls): the first write goes at once (a
+ * restart must find the call's tenant), later ones are gathered for
+ * STATE_FLUSH_MS. A call's events
+ * come a few hundred milliseconds apart, so this saves most of its writes. */
+static void state_save_soon(call_t *c)
+{
+    if (!c->state_saved) {
+        state_save(c);
+        return;
+    }
+    c->state_dirty = true;
+    if (!c->flush_timer) {
+        eng_msg_t *m = eng_msg_new(sizeof(eng_msg_t), MSG_STATE_FLUSH, ENG_CLASS_BACKGROUND, NULL);
+        c->flush_timer = eng_timer_after(c->loop, c->self, STATE_FLUSH_MS, m);
+    }
 }
 
 static void touch(call_t *c, const eng_msg_t *msg)
@@ -1081,7 +1108,12 @@ static void call_process(call_t *c, eng_msg_t *msg)
         break;
     case SCH_MSG_CALL_STATUS: {
         const sch_call_event_t *ev = (const sch_call_event_t *)msg;
+        bool changed = !c->st.status || !ev->status || strcmp(c->st.status, ev->status) != 0;
         set_str(&c->st.status, ev->status);
+        if (changed) {
+            state_save(c); /* operators watch the status: no delay for it */
+            return;
+        }
         break;
     }
     case SCH_MSG_TRANSCRIPT:
@@ -1097,7 +1129,7 @@ static void call_process(call_t *c, eng_msg_t *msg)
         }
         break; /* a duplicate report: already persisting */
     }
-    state_save(c);
+    state_save_soon(c);
 }
 
 static void call_handle(eng_actor_t *self, eng_msg_t *msg)
@@ -1141,6 +1173,11 @@ static void call_handle(eng_actor_t *self, eng_msg_t *msg)
     case MSG_PERSIST_RETRY:
         if (c->op == OP_PERSIST && c->corr == 0)
             persist_start(c);
+        return;
+    case MSG_STATE_FLUSH:
+        c->flush_timer = 0;
+        if (c->state_dirty)
+            state_save(c);
         return;
     case MSG_IDLE_CHECK: {
         int64_t idle = eng_loop_now_ms(c->loop) - c->last_activity_ms;
@@ -1202,6 +1239,8 @@ static void call_stop(eng_actor_t *self)
         eng_map_del_u64(&c->router->calls, c->self);
     }
     eng_timer_cancel(c->loop, c->idle_timer);
+    if (c->flush_timer)
+        eng_timer_cancel(c->loop, c->flush_timer);
     /* Requests still waiting here get an answer now (the front speaks its fallback at
      * once) rather than silence until their deadline. */
     for (size_t i = 0; i < c->ndeferred; i++) {

@@ -810,6 +810,18 @@ static void test_ops_tool_lists_the_live_call_and_shows_its_hot_state(void **sta
     assert_non_null(strstr(out, "+15125550199"));
     free(out);
 
+    /* Routine events (a transcript) reach the hot state within about a second:
+     * writes are gathered per call, not skipped. */
+    body = webhook("transcript-final-user.json", id, w->a_num2, "+15125550199");
+    r = post_vapi(w, body, SECRET);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    free(body);
+    usleep(1600000);
+    assert_int_equal(run_capture(&out, "'%s' call '%s'", SAI_OPS_BINARY, id), 0);
+    assert_non_null(strstr(out, "transcript"));
+    free(out);
+
     assert_int_equal(run_capture(&out, "'%s' call no-such-call 2>&1", SAI_OPS_BINARY), 1);
     assert_non_null(strstr(out, "no hot state"));
     free(out);
