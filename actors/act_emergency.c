@@ -261,6 +261,9 @@ enum {
     MB_PAIN,
     MB_DRINK,
     MB_BODY,
+    MB_STATIC,
+    MB_FEAR,
+    MB_FEEL,
     MB__COUNT
 };
 
@@ -313,6 +316,7 @@ static const lex_entry_t lexicon[] = {
     W("activo", K(SOUND), 0),
     W("adentro", 0, M(INSIDE)),
     S("adormil", K(SYMPT), 0),
+    W("afraid", 0, M(FEAR)),
     W("afuera", 0, M(OUTSIDE)),
     W("again", 0, M(STILL)),
     W("ago", 0, M(AGO)),
@@ -328,6 +332,7 @@ static const lex_entry_t lexicon[] = {
     S("alarm", K(ALARM), 0),
     W("alarming", K(SOUND), 0),
     S("albanal", K(SEWAGE), 0),
+    S("alcantarill", K(SEWAGE), 0),
     S("alfombr", K(SPREAD), 0),
     S("alivi", K(RELIEF), 0),
     W("all", 0, M(EN) | M(IT)),
@@ -337,8 +342,9 @@ static const lex_entry_t lexicon[] = {
     S("ancian", K(VULN), 0),
     W("and", 0, M(AND)),
     S("anegad", K(FLOODW), 0),
-    S("ankle", K(SPREAD), 0),
+    S("ankle", K(SPREAD) | K(DEPTH), 0),
     W("ano", 0, M(LONGU) | M(AGEU)),
+    W("anoche", 0, M(PASTX)),
     W("anos", 0, M(LONGU) | M(AGEU)),
     W("antepasada", 0, M(PASTT)),
     W("antepasado", 0, M(PASTT)),
@@ -367,8 +373,11 @@ static const lex_entry_t lexicon[] = {
     W("arriba", 0, M(RELPOS)),
     W("asma", K(VULN), 0),
     S("asthm", K(VULN), 0),
+    W("asustada", 0, M(FEAR)),
+    W("asustado", 0, M(FEAR)),
     S("atontad", K(SYMPT), 0),
     W("atras", 0, M(RELPOS)),
+    S("aturdid", K(SYMPT) | K(HEATILL), 0),
     W("august", 0, M(LONGU)),
     W("aun", 0, M(STILL)),
     W("aunque", 0, M(CONJ)),
@@ -408,6 +417,8 @@ static const lex_entry_t lexicon[] = {
     W("better", 0, M(BETTER)),
     W("bien", 0, M(FINE)),
     W("bill", 0, M(ROUTINE)),
+    S("bipe", K(SOUND), 0),
+    S("bipi", K(SOUND), 0),
     W("black", K(DIRTY), 0),
     S("blar", K(SOUND), 0),
     W("blaze", K(FLAME), 0),
@@ -419,8 +430,12 @@ static const lex_entry_t lexicon[] = {
     S("boila", K(FUEL) | K(HEATAPP), 0),
     S("boiler", K(FUEL) | K(HEATAPP), 0),
     W("boiling", K(HOT) | K(STEAM), 0),
+    W("bombona", K(GAS), 0),
     S("boom", K(POP), 0),
+    S("borboton", K(GUSH), 0),
+    W("bota", K(RUN), M(TRIP)),
     W("botado", 0, M(TRIP)),
+    W("botando", K(GUSH) | K(RUN), 0),
     W("boto", 0, M(TRIP)),
     W("boyler", K(FUEL) | K(HEATAPP), 0),
     S("braker", K(PANEL), 0),
@@ -442,11 +457,16 @@ static const lex_entry_t lexicon[] = {
     S("burst", K(BURST), 0),
     S("bust", K(BURST) | K(FAIL), 0),
     W("but", 0, M(CONJ)),
+    W("butano", K(GAS), 0),
     S("buzz", K(BUZZ), 0),
+    W("buzzy", K(BUZZ), M(FEEL)),
     W("c", 0, M(TC)),
     W("cabeza", K(HEAD), 0),
     S("cable", K(WIRE), 0),
     W("caca", K(SEWAGE), 0),
+    W("caducado", 0, M(FALSEAL)),
+    W("caduco", 0, M(FALSEAL)),
+    W("cafe", K(DIRTY), 0),
     S("caid", K(EXPOSED), 0),
     S("calambr", K(SHOCK), 0),
     S("caldera", K(FUEL) | K(HEATAPP), 0),
@@ -456,6 +476,7 @@ static const lex_entry_t lexicon[] = {
     S("calentador", K(FUEL) | K(HEATER), 0),
     S("calentand", K(HOT), 0),
     W("calentar", K(HOT), 0),
+    S("calentit", K(HOT), 0),
     S("calenton", K(FUEL) | K(HEATAPP) | K(HEATER), 0),
     W("calentura", K(VULN), 0),
     S("calient", K(HOT), 0),
@@ -466,6 +487,7 @@ static const lex_entry_t lexicon[] = {
     W("came", K(RUN), 0),
     W("cancer", K(VULN), 0),
     S("caneri", K(PIPE), 0),
+    S("canilla", K(PIPE) | K(SCOPE), 0),
     W("cannot", 0, M(NEG) | M(CANT)),
     W("cano", K(PIPE), 0),
     W("canos", K(PIPE), 0),
@@ -556,6 +578,8 @@ static const lex_entry_t lexicon[] = {
     S("cord", K(WIRE), 0),
     S("cordon", K(WIRE), 0),
     W("corriente", K(ELEC), 0),
+    W("cosquillas", 0, M(FEEL)),
+    W("cosquilleo", 0, M(FEEL)),
     W("cost", 0, M(ROUTINE)),
     S("cotiz", 0, M(ROUTINE)),
     W("couldnt", 0, M(NEG) | M(CANT)),
@@ -567,8 +591,11 @@ static const lex_entry_t lexicon[] = {
     W("cuarto", 0, M(HOMEPART)),
     N("cuatro", 4),
     W("currently", 0, M(NOW)),
+    S("danad", K(FAIL), 0),
     S("dangl", K(EXPOSED), 0),
+    W("dano", K(FAIL), 0),
     W("days", 0, M(LONGU) | M(AGEU)),
+    W("dazed", K(SYMPT) | K(HEATILL), 0),
     W("de", 0, M(ES) | M(DE)),
     W("dead", K(FAIL), 0),
     W("debil", K(HEATILL), 0),
@@ -610,6 +637,7 @@ static const lex_entry_t lexicon[] = {
     W("died", K(FAIL), 0),
     W("dies", K(FAIL), 0),
     N("diez", 10),
+    W("diferencial", K(PANEL), 0),
     S("dioxid", K(CO), 0),
     S("dirt", K(DIRTY), 0),
     S("disab", K(VULN), 0),
@@ -660,9 +688,11 @@ static const lex_entry_t lexicon[] = {
     W("elderly", K(VULN), 0),
     S("electr", K(ELEC), 0),
     S("electric", K(ELEC), 0),
+    S("electrifi", K(SHOCK), 0),
     S("electrocut", K(SHOCK), 0),
     N("eleven", 11),
     S("embaraz", K(VULN), 0),
+    W("embolia", K(VULN), 0),
     S("empap", K(SPREAD), 0),
     W("en", 0, M(ES)),
     W("encamada", K(VULN), 0),
@@ -691,6 +721,8 @@ static const lex_entry_t lexicon[] = {
     S("estall", K(BURST), 0),
     W("estamos", 0, M(TEMPPREP) | M(ES)),
     W("estan", 0, M(ES)),
+    W("estatica", 0, M(STATIC)),
+    W("estatico", 0, M(STATIC)),
     S("estimat", 0, M(ROUTINE)),
     W("estomago", K(SYMPT), 0),
     S("estufa", K(FUEL) | K(STOVE), 0),
@@ -703,12 +735,14 @@ static const lex_entry_t lexicon[] = {
     W("except", 0, M(CONJ)),
     S("excrement", K(SEWAGE), 0),
     S("excusad", K(DRAINFIX), 0),
+    W("expired", 0, M(FALSEAL)),
     S("explo", K(POP), 0),
     W("exposed", K(EXPOSED), 0),
     S("expuest", K(EXPOSED), 0),
     S("extensi", K(WIRE) | K(OUTLET), 0),
     S("extran", 0, M(WEIRD)),
     W("f", 0, M(TF)),
+    W("factura", 0, M(ROUTINE)),
     W("fahrenheit", 0, M(TF)),
     S("fail", K(FAIL), 0),
     W("faint", 0, 0),
@@ -721,6 +755,7 @@ static const lex_entry_t lexicon[] = {
     W("fallen", K(EXPOSED), 0),
     W("fallo", K(FAIL), 0),
     S("faucet", K(PIPE) | K(SCOPE), 0),
+    W("fear", 0, M(FEAR)),
     W("febrero", 0, M(LONGU)),
     W("february", 0, M(LONGU)),
     W("fecal", K(SEWAGE), 0),
@@ -750,6 +785,10 @@ static const lex_entry_t lexicon[] = {
     S("flame", K(FLAME), 0),
     S("flash", K(FLASH), 0),
     W("flashlight", 0, 0),
+    W("flip", 0, M(TRIP)),
+    W("flipped", 0, M(TRIP)),
+    W("flipping", 0, M(TRIP)),
+    W("flips", 0, M(TRIP)),
     S("flood", K(GUSH) | K(FLOODW), 0),
     W("floor", 0, M(HOMEPART)),
     W("flushed", K(HEATILL), 0),
@@ -759,6 +798,7 @@ static const lex_entry_t lexicon[] = {
     W("foot", K(DEPTH), 0),
     N("forty", 40),
     S("fosfor", K(GASODOR), 0),
+    S("fountain", K(GUSH), 0),
     N("four", 4),
     N("fourteen", 14),
     N("fourty", 40),
@@ -859,6 +899,7 @@ static const lex_entry_t lexicon[] = {
     W("hit", 0, M(TEMPPREP)),
     S("hollin", K(SOOT), 0),
     W("home", 0, M(HOMEPART)),
+    S("hormigue", K(SHOCK), 0),
     S("hornill", K(FUEL) | K(STOVE), 0),
     S("horno", K(FUEL) | K(STOVE), 0),
     S("hose", K(PIPE), 0),
@@ -933,10 +974,16 @@ static const lex_entry_t lexicon[] = {
     W("kicking", K(WORK), 0),
     S("kidney", K(VULN), 0),
     W("kitchen", 0, M(HOMEPART)),
+    W("knee", K(DEPTH), 0),
+    W("knees", K(DEPTH), 0),
     S("knob", K(STOVE), 0),
     W("la", 0, M(ES)),
+    W("lago", K(SPREAD), 0),
+    W("laguna", K(SPREAD), 0),
+    W("lake", K(SPREAD), 0),
     S("lamp", K(OUTLET), 0),
     S("lampar", K(OUTLET), 0),
+    W("largando", K(RUN), 0),
     W("las", 0, M(ES)),
     W("last", 0, M(PASTT)),
     W("laundry", 0, M(HOMEPART)),
@@ -960,6 +1007,7 @@ static const lex_entry_t lexicon[] = {
     W("live", K(EXPOSED), 0),
     W("llamas", K(FLAME), 0),
     W("llave", K(PIPE) | K(SCOPE), 0),
+    S("llavecit", K(PIPE) | K(SCOPE), 0),
     W("llaves", K(PIPE) | K(SCOPE), 0),
     S("llenan", K(WORK), 0),
     W("lloviendo", K(RAINV), 0),
@@ -983,6 +1031,7 @@ static const lex_entry_t lexicon[] = {
     W("mayo", 0, M(LONGU)),
     S("medically", K(VULN), 0),
     S("medidor", K(METER), 0),
+    S("meeter", K(METER), 0),
     W("mejor", 0, M(BETTER)),
     S("melt", K(MELT), 0),
     W("menos", 0, M(MINUS)),
@@ -995,6 +1044,7 @@ static const lex_entry_t lexicon[] = {
     S("metiend", K(RUN), 0),
     W("metio", K(RUN), 0),
     W("mi", 0, M(OWN)),
+    W("miedo", 0, M(FEAR)),
     W("mientras", 0, M(AND)),
     S("migrain", K(SYMPT), 0),
     W("mine", 0, M(OWN)),
@@ -1016,7 +1066,9 @@ static const lex_entry_t lexicon[] = {
     W("my", 0, M(OWN)),
     W("nada", 0, M(NEG)),
     W("nadie", 0, M(NEG)),
+    W("nasty", K(DIRTY), 0),
     S("nause", K(SYMPT), 0),
+    S("neblina", 0, 0),
     W("negative", 0, M(MINUS)),
     W("negra", K(DIRTY), 0),
     W("negras", K(DIRTY), 0),
@@ -1076,12 +1128,15 @@ static const lex_entry_t lexicon[] = {
     W("once", 0, M(PASTX)),
     N("one", 1),
     W("operaron", K(VULN), 0),
+    W("oscura", K(DIRTY), 0),
+    W("oscuro", K(DIRTY), 0),
     W("otono", 0, M(LONGU)),
     W("our", 0, M(OWN)),
     W("ours", 0, M(OWN)),
     W("out", 0, M(OUT)),
     W("outdoors", 0, M(OUTSIDE)),
     S("outlet", K(OUTLET), 0),
+    S("outlit", K(OUTLET), 0),
     W("outside", 0, M(OUTSIDE)),
     S("oven", K(FUEL) | K(STOVE), 0),
     W("over", 0, M(TEMPPREP)),
@@ -1104,14 +1159,21 @@ static const lex_entry_t lexicon[] = {
     W("patio", 0, M(HOMEPART)),
     W("pedazos", K(SEWAGE), 0),
     S("pelad", K(EXPOSED), 0),
+    W("peligro", K(SOUND), 0),
     S("pequen", 0, M(MINOR)),
     S("perill", K(STOVE), 0),
     W("pero", 0, M(CONJ)),
     W("peste", K(SMELL), 0),
+    W("pica", 0, M(FEEL)),
+    W("picando", 0, M(FEEL)),
     W("pila", 0, M(FALSEAL)),
     W("pilas", 0, M(FALSEAL)),
     S("pile", 0, 0),
     S("pilot", K(FUEL), 0),
+    W("pinchada", K(BURST), 0),
+    W("pinchado", K(BURST), 0),
+    W("pincho", K(BURST), 0),
+    W("pins", 0, M(FEEL)),
     S("pipe", K(PIPE), 0),
     S("piping", K(PIPE), 0),
     W("pita", K(SOUND), 0),
@@ -1119,10 +1181,14 @@ static const lex_entry_t lexicon[] = {
     S("pitid", K(SOUND), 0),
     W("place", 0, M(HOMEPART)),
     S("plafon", K(CEILING), 0),
+    W("plomos", K(PANEL), 0),
     S("plug", K(OUTLET), 0),
+    W("pluma", K(PIPE) | K(SCOPE), 0),
+    W("plumas", K(PIPE) | K(SCOPE), 0),
     S("podrid", K(GASODOR), 0),
     W("polar", K(COLD), 0),
     W("polvo", 0, M(FALSEAL)),
+    W("pond", K(SPREAD), 0),
     S("poop", K(SEWAGE), 0),
     S("pop", K(POP), 0),
     W("popcorn", 0, M(FALSEAL)),
@@ -1148,6 +1214,8 @@ static const lex_entry_t lexicon[] = {
     W("price", 0, M(ROUTINE)),
     W("prices", 0, M(ROUTINE)),
     W("pricing", 0, M(ROUTINE)),
+    W("prickle", 0, M(FEEL)),
+    W("prickly", 0, M(FEEL)),
     W("primavera", 0, M(LONGU)),
     W("probamos", 0, M(TEST)),
     S("proband", 0, M(TEST)),
@@ -1190,6 +1258,7 @@ static const lex_entry_t lexicon[] = {
     W("reads", K(SOUND), 0),
     S("recamar", 0, M(HOMEPART)),
     S("receptacl", K(OUTLET), 0),
+    W("recibo", 0, M(ROUTINE)),
     S("recien", K(VULN), 0),
     S("reek", K(SMELL), 0),
     S("refill", K(WORK), 0),
@@ -1215,6 +1284,7 @@ static const lex_entry_t lexicon[] = {
     W("ripped", K(EXPOSED), 0),
     W("rises", K(BACKUP), 0),
     W("rising", K(BACKUP), 0),
+    W("river", K(GUSH), 0),
     W("road", 0, M(PLACE)),
     S("rompi", K(BURST) | K(FAIL), 0),
     W("room", 0, M(HOMEPART)),
@@ -1234,7 +1304,12 @@ static const lex_entry_t lexicon[] = {
     W("salia", K(RUN), 0),
     S("saliend", K(RUN), 0),
     W("salio", K(RUN), 0),
+    W("salta", 0, M(TRIP)),
+    W("saltan", 0, M(TRIP)),
+    W("saltando", 0, M(TRIP)),
+    W("salto", 0, M(TRIP)),
     S("scald", K(HOT) | K(STEAM), 0),
+    W("scared", 0, M(FEAR)),
     S("scorch", K(BURN), 0),
     W("scorching", K(HEATWX), 0),
     S("scream", K(SOUND), 0),
@@ -1275,6 +1350,7 @@ static const lex_entry_t lexicon[] = {
     W("sick", K(VULN), 0),
     W("side", 0, M(HOMEPART)),
     N("siete", 7),
+    S("sifon", K(DRAINFIX), 0),
     W("sigue", 0, M(STILL)),
     W("siguen", 0, M(STILL)),
     S("silb", K(HISS), 0),
@@ -1336,6 +1412,7 @@ static const lex_entry_t lexicon[] = {
     S("squish", K(SPREAD), 0),
     W("standing", K(SPREAD), 0),
     W("stank", K(SMELL), 0),
+    W("static", 0, M(STATIC)),
     S("steam", K(STEAM), M(FALSEAL)),
     W("still", 0, M(STILL)),
     S("stink", K(SMELL), 0),
@@ -1350,6 +1427,7 @@ static const lex_entry_t lexicon[] = {
     S("stream", K(GUSH), 0),
     W("street", 0, M(PLACE)),
     W("stripped", K(EXPOSED), 0),
+    W("stroke", K(VULN), 0),
     W("stunk", K(SMELL), 0),
     S("suage", K(SEWAGE), 0),
     W("sube", K(BACKUP), 0),
@@ -1380,11 +1458,14 @@ static const lex_entry_t lexicon[] = {
     W("tarja", K(DRAINFIX), 0),
     W("taza", K(DRAINFIX), 0),
     S("techo", K(CEILING), 0),
+    W("temo", 0, M(FEAR)),
     W("temporada", 0, M(LONGU)),
     N("ten", 10),
     W("tenia", 0, M(PASTV)),
     W("teniamos", 0, M(PASTV)),
+    W("termo", K(WH), 0),
     W("termotanque", K(FUEL) | K(WH), 0),
+    W("terrified", 0, M(FEAR)),
     S("test", 0, M(TEST)),
     W("thats", 0, M(EN) | M(IT)),
     W("the", 0, M(EN)),
@@ -1398,10 +1479,12 @@ static const lex_entry_t lexicon[] = {
     W("time", 0, M(LONGU)),
     W("tina", K(DRAINFIX), 0),
     S("tingl", K(SHOCK), 0),
+    W("tingly", K(SHOCK), M(FEEL)),
     W("tiny", 0, M(MINOR)),
     S("tirand", K(LEAK), 0),
     W("to", 0, M(EN)),
     W("toast", 0, 0),
+    S("tobillo", K(SPREAD) | K(DEPTH), 0),
     W("tocar", 0, M(BODY)),
     W("toco", 0, M(BODY)),
     W("todas", K(SCOPE), 0),
@@ -1454,6 +1537,7 @@ static const lex_entry_t lexicon[] = {
     S("upgrad", 0, M(ROUTINE)),
     W("upstairs", 0, M(RELPOS)),
     W("used", 0, M(USED)),
+    W("vac", K(SPREAD), 0),
     S("valv", K(PIPE), 0),
     S("vapor", K(STEAM), M(FALSEAL)),
     S("vecin", 0, M(NEIGH)),
@@ -1468,6 +1552,7 @@ static const lex_entry_t lexicon[] = {
     N("veintitres", 23),
     N("veintiuno", 21),
     W("ven", 0, M(SEE)),
+    W("vencido", 0, M(FALSEAL)),
     W("veo", 0, M(SEE)),
     W("ver", 0, M(SEE)),
     W("verano", 0, M(LONGU)),
@@ -1479,13 +1564,16 @@ static const lex_entry_t lexicon[] = {
     S("wail", K(SOUND), 0),
     W("wall", 0, M(HOMEPART)),
     W("warm", K(HOT), 0),
+    W("warning", K(SOUND), 0),
     W("wasnt", 0, M(NEG)),
     S("waste", K(SEWAGE), 0),
     W("water", K(WATER), 0),
+    S("waterfall", K(GUSH), 0),
     W("waters", K(WATER), 0),
     W("we", 0, M(EN)),
     W("week", 0, M(LONGU) | M(AGEU)),
     W("weeks", 0, M(LONGU) | M(AGEU)),
+    S("weep", K(LEAK), 0),
     W("weird", 0, M(WEIRD)),
     W("went", 0, M(GOV)),
     W("were", 0, M(EN)),
@@ -1503,7 +1591,10 @@ static const lex_entry_t lexicon[] = {
     W("with", 0, M(EN)),
     W("without", 0, M(NEG)),
     W("wont", 0, M(NEG)),
+    S("wooz", K(SYMPT) | K(HEATILL), 0),
     S("work", K(WORK), 0),
+    W("worried", 0, M(FEAR)),
+    W("worry", 0, M(FEAR)),
     W("y", 0, M(AND)),
     W("ya", 0, M(ES) | M(YA)),
     W("yard", 0, M(HOMEPART)),
@@ -1515,6 +1606,7 @@ static const lex_entry_t lexicon[] = {
     S("zafo", K(BURST), 0),
     S("zap", K(SHOCK), 0),
     N("zero", 0),
+    S("zing", K(SHOCK), 0),
     S("zorrill", K(GASODOR), 0),
     S("zumb", K(BUZZ), 0),
 };
@@ -1635,7 +1727,8 @@ typedef struct {
     uint8_t clause_q[MAX_TOK + 2]; /* clause is a question */
     cue_t cue[MAX_CUE];
     int ncue;
-    bool unaffected; /* the caller said their own home is fine ("ours is dry") */
+    bool unaffected;  /* the caller said their own home is fine ("ours is dry") */
+    bool not_reached; /* ... or that the problem has not reached them ("no nos ha llegado") */
 } doc_t;
 
 /* ------------------------------------------------------------ normalising */
@@ -1855,8 +1948,9 @@ static bool tm(const doc_t *d, int i, uint64_t m)
 }
 
 /* Token i is the word w. Called a lot: no strlen, and a token never holds a NUL, so a shorter w
- * stops the loop at its terminator. */
-static inline bool teq(const doc_t *d, int i, const char *w)
+ * stops the loop at its terminator. Forced inline: most calls fail on the first letter, and the
+ * call itself then costs more than the test (a fifth of the run time when it was a call). */
+static inline __attribute__((always_inline)) bool teq(const doc_t *d, int i, const char *w)
 {
     if (i < 0 || i >= d->n)
         return false;
@@ -1868,6 +1962,28 @@ static inline bool teq(const doc_t *d, int i, const char *w)
             return false;
     }
     return w[t->n] == '\0';
+}
+
+/* Token i starts with prefix p. */
+static bool tpre(const doc_t *d, int i, const char *p)
+{
+    if (i < 0 || i >= d->n)
+        return false;
+    size_t n = strlen(p);
+    return d->t[i].n >= n && memcmp(d->t[i].w, p, n) == 0;
+}
+
+/* teq against a NULL-terminated list. */
+static bool tin(const doc_t *d, int i, const char *const *words);
+
+/* A word of the list in [i+from, i+to] of i's sentence. */
+static bool near_tin(const doc_t *d, int i, int from, int to, const char *const *words)
+{
+    for (int j = i + from; j <= i + to; j++) {
+        if (j != i && j >= 0 && j < d->n && d->t[j].sent == d->t[i].sent && tin(d, j, words))
+            return true;
+    }
+    return false;
 }
 
 /* teq against a NULL-terminated list. */
@@ -1981,8 +2097,6 @@ static const char *const w_fire_prev[] = {"on",     "caught", "catch",   "catche
 static const char *const w_fire_next[] = {
     "in",        "on",      "coming", "from",  "inside", "behind", "started", "starting",
     "spreading", "burning", "out",    "under", "near",   "by",     "at",      NULL};
-static const char *const w_touch[] = {"toco",    "tocar", "tocamos",  "toca",    "agarro",
-                                      "agarrar", "touch", "touching", "touched", NULL};
 static const char *const w_pron[] = {"me", "te", "le", "lo", "la", "nos", "les", "si", "no", NULL};
 static const char *const w_unsure[] = {"sure", "know", "idea", "doubt", "certain", NULL};
 static const char *const w_stopverb[] = {"stop",   "shut",   "turn",      "find",   "get",
@@ -1995,12 +2109,34 @@ static const char *const w_notif[] = {"know",    "sure",  "wonder", "wondering",
                                       "sabemos", "saber", "ver",    NULL};
 static const char *const w_si_not[] = {"senor", "senora",  "claro",    "pues",     "bueno", "mire",
                                        "oiga",  "gracias", "senorita", "correcto", NULL};
+static const char *const w_shock_verb[] = {"dio",     "da",    "daba",   "pasa",  "paso",
+                                           "pasando", "dando", "siento", "senti", "sentimos",
+                                           "pego",    "pega",  NULL};
+static const char *const w_gadget[] = {"thingy", "thing",  "device", "gadget",
+                                       "box",    "reader", NULL};
+static const char *const w_appliance[] = {"refri",        "fridge",    "refrigerator", "washer",
+                                          "lavadora",     "microwave", "microondas",   "frame",
+                                          "metal",        "appliance", "nevera",       "dishwasher",
+                                          "lavavajillas", "toaster",   "tostador",     NULL};
+static const char *const w_subject[] = {"ellos",   "ellas",  "ella",    "nosotros",
+                                        "yo",      "usted",  "ustedes", "vecino",
+                                        "vecinos", "vecina", "vecinas", NULL};
 static const char *const w_si_prev[] = {"que", "pero", "creo", "dice", "digo", "pues", NULL};
 static const char *const w_heater_other[] = {
     "space",    "wall",  "pool",      "patio",  "baseboard", "portable", "room", "garage",
     "electric", "pared", "electrico", "cuarto", "oil",       "infrared", NULL};
 static const char *const w_heat_wx[] = {"wave", "warning", "advisory", "alert", "index",
                                         "dome", "waves",   "warnings", NULL};
+static const char *const w_stove_heat[] = {"pellet",    "pellets",  "wood",      "lena",
+                                           "woodstove", "kerosene", "queroseno", NULL};
+static const char *const w_a_gas[] = {"a", "pellet", "pellets", NULL};
+static const char *const w_unit_ac[] = {"upstairs",   "downstairs", "outside", "outdoor", "main",
+                                        "condensing", "hvac",       "rooftop", "roof",    NULL};
+static const char *const w_fear_next[] = {"gonna", "going", "will", "might", "could",
+                                          "ll",    "que",   "vaya", "pueda", NULL};
+static const char *const w_art[] = {"el", "la", "the", "los", "las", NULL};
+static const char *const w_touch[] = {"toco",    "tocar", "tocamos",  "toca",    "agarro",
+                                      "agarrar", "touch", "touching", "touched", NULL};
 static const char *const w_not_request[] = {"get", "need",  "needs",   "want", "have", "be", "to",
                                             "can", "could", "getting", "gets", "will", NULL};
 
@@ -2033,6 +2169,19 @@ static void mark_numbers(doc_t *d)
         }
     }
     for (int i = 0; i < d->n; i++) {
+        /* "one oh eight": 108, as people say temperatures. */
+        if (teq(d, i, "one") && teq(d, i + 1, "oh") && tm(d, i + 2, M(NUM)) &&
+            same_clause(d, i, i + 2) && !is_digit((unsigned char)d->t[i + 2].w[0])) {
+            const lex_entry_t *e = lexicon_find(d->t[i + 2].w, d->t[i + 2].n);
+            if (e && e->value > 0 && e->value < 10) {
+                d->t[i].m |= M(NUM);
+                d->t[i].num = 100 + e->value;
+                d->t[i].numlen = 3;
+                d->t[i + 2].m &= ~M(NUM);
+                i += 2;
+                continue;
+            }
+        }
         bool a_hundred = teq(d, i, "a") && teq(d, i + 1, "hundred");
         if (!tm(d, i, M(NUM)) && !a_hundred)
             continue;
@@ -2056,6 +2205,9 @@ static void mark_numbers(doc_t *d)
                 cur += v;
             else if (cur % 10 == 0 && cur % 100 != 0 && v < 10)
                 cur += v;
+            else if (cur == 1 && j == i + 1 && teq(d, i, "one") && !digits && v >= 10 && v < 100 &&
+                     same_clause(d, i, j))
+                cur = 100 + v; /* "one twelve": 112, as people say temperatures */
             else
                 break;
             any = true;
@@ -2128,8 +2280,10 @@ static void fix_meanings(doc_t *d)
         }
         /* "co" is carbon monoxide next to an alarm, a reading or "poisoning". */
         if (teq(d, i, "co") && !tk(d, i + 1, K(ALARM) | K(SOUND)) && !tk(d, i - 1, K(CO)) &&
-            !(tm(d, i - 1, M(DE)) && tk(d, i - 2, K(ALARM))) && !tk(d, i + 2, K(ALARM)) &&
-            !teq(d, i + 1, "levels") && !teq(d, i + 1, "level") && !teq(d, i + 1, "poisoning"))
+            !teq(d, i - 1, "says") && !teq(d, i - 1, "dice") && !teq(d, i - 1, "reads") &&
+            !tin(d, i + 1, w_gadget) && !(tm(d, i - 1, M(DE)) && tk(d, i - 2, K(ALARM))) &&
+            !tk(d, i + 2, K(ALARM)) && !teq(d, i + 1, "levels") && !teq(d, i + 1, "level") &&
+            !teq(d, i + 1, "poisoning"))
             t->k &= ~K(CO);
         /* "heat wave", "emergency heat", "heat pump", "heat lamp". */
         if (teq(d, i, "heat")) {
@@ -2248,6 +2402,10 @@ static void fix_meanings(doc_t *d)
         /* Burning toast set the alarm off; "smells like burnt toast" is a burning smell. */
         if (teq(d, i, "toast") && near_m(d, i, -3, -1, M(LIKE)) < 0)
             t->m |= M(FALSEAL);
+        /* "in the low twenties", "mid twenties tonight": freezing Fahrenheit. */
+        if (teq(d, i, "twenties") &&
+            (teq(d, i - 1, "low") || teq(d, i - 1, "mid") || teq(d, i - 1, "the")))
+            t->k |= K(COLD);
         /* "single digits out", "in the low teens": freezing. */
         if ((teq(d, i, "digits") && teq(d, i - 1, "single")) ||
             (teq(d, i, "teens") && (teq(d, i - 1, "the") || teq(d, i - 1, "low"))))
@@ -2274,11 +2432,38 @@ static void fix_meanings(doc_t *d)
             !(teq(d, i - 1, "un") || teq(d, i - 1, "me") || teq(d, i - 1, "nos") ||
               teq(d, i - 1, "le") || teq(d, i - 1, "da") || teq(d, i - 1, "dio")))
             t->k &= ~K(SHOCK);
-        if (teq(d, i, "corriente") &&
-            (teq(d, i - 1, "dio") || teq(d, i - 1, "da") || teq(d, i - 1, "daba") ||
-             teq(d, i - 1, "pasa") || teq(d, i - 1, "paso") || teq(d, i - 1, "pasando") ||
-             teq(d, i - 1, "dando") || teq(d, i - 1, "siento")))
+        /* "me da corriente", "me pasó la electricidad", "le dio la luz": a shock. */
+        if ((teq(d, i, "corriente") || teq(d, i, "electricidad") || teq(d, i, "luz")) &&
+            (tin(d, i - 1, w_shock_verb) ||
+             (tin(d, i - 1, w_art) && tin(d, i - 2, w_shock_verb) && tin(d, i - 3, w_pron))))
             t->k |= K(SHOCK);
+        /* STT spells CO out: "the see oh alarm", "c o detector". */
+        if (((teq(d, i, "oh") && teq(d, i - 1, "see")) || (teq(d, i, "o") && teq(d, i - 1, "c"))) &&
+            (tk(d, i + 1, K(ALARM)) || tk(d, i + 2, K(ALARM))))
+            t->k |= K(CO);
+        /* "pins and needles in my hand when I touch the oven", "siento cosquillas cuando toco el
+         * refri": a shock told as a feeling. */
+        if ((t->m & M(FEEL)) && (!teq(d, i, "pins") || teq(d, i + 2, "needles")) &&
+            (near_m(d, i, -8, 8, M(BODY)) >= 0 || near_tin(d, i, -8, 8, w_touch)) &&
+            (near_k(d, i, -10, 10,
+                    K(OUTLET) | K(PIPE) | K(FUEL) | K(DRAINFIX) | K(PANEL) | K(WIRE) | K(COOLAPP) |
+                        K(HEATAPP) | K(WH) | K(STOVE)) >= 0 ||
+             near_tin(d, i, -10, 10, w_appliance)) &&
+            near_m(d, i, -12, 12, M(STATIC)) < 0)
+            t->k |= K(SHOCK);
+        /* "coming down the stairs", "bajando por las escaleras": water on the move through the
+         * home. */
+        if ((teq(d, i, "stairs") || teq(d, i, "staircase") || teq(d, i, "steps") ||
+             teq(d, i, "escaleras")) &&
+            (teq(d, i - 2, "down") || teq(d, i - 1, "down") || teq(d, i - 2, "por")))
+            t->k |= K(SPREAD);
+        /* "the co thingy", "el aparatito del co": the detector. */
+        if (teq(d, i, "co") && tin(d, i + 1, w_gadget))
+            d->t[i + 1].k |= K(ALARM);
+        /* "the detector is going crazy", "se volvió loca la alarma": sounding. */
+        if ((teq(d, i, "crazy") && tm(d, i - 1, M(GOV))) ||
+            ((teq(d, i, "loca") || teq(d, i, "loco")) && teq(d, i - 1, "volvio")))
+            t->k |= K(SOUND);
         /* "not sure", "no idea", "no sé si": uncertainty, not negation. */
         if ((t->m & M(NEG)) &&
             (tin(d, i + 1, w_unsure) ||
@@ -2310,7 +2495,9 @@ static void fix_meanings(doc_t *d)
         /* "si" is "if" only before a clause; "sí, claro" and "creo que sí" are yes. */
         if (teq(d, i, "si") &&
             (i + 1 >= d->n || !same_clause(d, i, i + 1) || tin(d, i + 1, w_si_not) ||
-             tin(d, i - 1, w_si_prev) || (teq(d, i - 1, "se") && tm(d, i - 2, M(NEG)))))
+             tin(d, i - 1, w_si_prev) || (teq(d, i - 1, "se") && tm(d, i - 2, M(NEG))) ||
+             /* "los vecinos sí tienen luz", "ellos sí": yes, after a subject. */
+             tm(d, i - 1, M(NEIGH)) || tin(d, i - 1, w_subject)))
             t->m &= ~M(HYPO);
         if (teq(d, i, "if") && tin(d, i - 1, w_notif))
             t->m &= ~M(HYPO);
@@ -2341,7 +2528,11 @@ static void fix_meanings(doc_t *d)
             near_k(d, i, -4, -1, K(WATER)) >= 0)
             t->k |= K(SPREAD);
         /* "la planta de luz" is a generator. */
-        if (teq(d, i, "planta") && tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC)))
+        if (teq(d, i, "planta") &&
+            ((tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC))) || tk(d, i + 1, K(ELEC)) ||
+             /* Caribbean "prendimos la planta": the generator. */
+             ((tk(d, i - 2, K(WORK)) || tk(d, i + 1, K(WORK)) || tk(d, i + 2, K(WORK))) &&
+              tin(d, i - 1, w_art))))
             t->k |= K(FUEL);
         /* "the a c went out": the air conditioner spelled out by the STT, not Celsius. */
         if (teq(d, i, "c") && teq(d, i - 1, "a") && !tm(d, i - 2, M(NUM)) && !teq(d, i - 2, "at")) {
@@ -2389,11 +2580,103 @@ static void fix_meanings(doc_t *d)
         if ((teq(d, i, "go") && teq(d, i - 1, "let")) ||
             (teq(d, i, "way") && teq(d, i - 1, "gave")))
             d->t[i - 1].k |= K(BURST);
+        /* "the hose popped off", "the line came loose", "blew off the valve": burst. */
+        if ((tk(d, i, K(POP)) || teq(d, i, "came") || teq(d, i, "blew") || teq(d, i, "come")) &&
+            (teq(d, i + 1, "off") || teq(d, i + 1, "loose") || teq(d, i + 1, "apart")))
+            t->k |= K(BURST);
+        /* "se ha parado", "se paró la caldera": it stopped working. */
+        if ((teq(d, i, "parado") || teq(d, i, "parada") || teq(d, i, "paro")) &&
+            (teq(d, i - 1, "se") || teq(d, i - 1, "ha") || teq(d, i - 1, "han")))
+            t->k |= K(FAIL);
+        /* A pellet, wood or kerosene stove heats the home. */
+        if ((t->k & K(STOVE)) && (tin(d, i + 1, w_stove_heat) || tin(d, i - 1, w_stove_heat) ||
+                                  (tm(d, i + 1, M(DE)) && tin(d, i + 2, w_stove_heat))))
+            t->k |= K(HEATAPP);
+        /* Southern Cone "la estufa a gas" heats the home: so on a freezing day. */
+        if (teq(d, i, "estufa") && (tin(d, i + 1, w_a_gas) || near_k(d, i, -15, 15, K(COLD)) >= 0))
+            t->k |= K(HEATAPP);
+        /* "está perdiendo agua", "losing water": leaking. */
+        if ((tpre(d, i, "perdi") || tpre(d, i, "pierde") || teq(d, i, "losing")) &&
+            (tk(d, i + 1, K(WATER)) || tk(d, i + 2, K(WATER))))
+            t->k |= K(LEAK);
+        /* "the upstairs unit", "the outside unit": the air conditioner. */
+        if ((teq(d, i, "unit") || teq(d, i, "units")) && tin(d, i - 1, w_unit_ac))
+            t->k |= K(COOLAPP);
+        /* Spain: "un fuego de la cocina" is a burner of the stove, "el cuadro eléctrico" and
+         * "la caja de breakers" the panel. */
+        if (teq(d, i, "fuego") && tm(d, i + 1, M(DE)) &&
+            (teq(d, i + 2, "cocina") || (tin(d, i + 2, w_art) && teq(d, i + 3, "cocina")))) {
+            t->k = K(FUEL) | K(STOVE);
+        }
+        if ((teq(d, i, "cuadro") || teq(d, i, "caja")) &&
+            (tk(d, i + 1, K(ELEC)) || (tm(d, i + 1, M(DE)) && tk(d, i + 2, K(ELEC) | K(PANEL)))))
+            t->k |= K(PANEL);
+        /* "la tapa quema al tocarla", "burns to the touch": hot, not a burning smell. */
+        if ((t->k & K(BURN)) &&
+            ((teq(d, i + 1, "al") && tpre(d, i + 2, "toca")) ||
+             (teq(d, i + 1, "to") && teq(d, i + 3, "touch")) ||
+             (teq(d, i + 1, "when") && tin(d, i + 3, w_touch)) || tin(d, i + 1, w_touch))) {
+            t->k &= ~K(BURN);
+            t->k |= K(HOT);
+        }
+        /* "end of life", "fin de vida": a detector that has expired, not one that detects. */
+        if ((teq(d, i, "life") && teq(d, i - 1, "of") && teq(d, i - 2, "end")) ||
+            (teq(d, i, "vida") && tm(d, i - 1, M(DE)) && teq(d, i - 2, "fin")))
+            t->m |= M(FALSEAL);
+        /* "aguas servidas", "aguas residuales": wastewater. */
+        if ((teq(d, i, "servidas") || teq(d, i, "residuales")) && teq(d, i - 1, "aguas"))
+            t->k |= K(SEWAGE);
+        /* "se llenó como de una neblina": smoke; "hay neblina afuera" is the weather. */
+        if (teq(d, i, "neblina") && near_m(d, i, -3, -1, M(LIKE)) >= 0)
+            t->k |= K(SMOKE);
+        /* "the cover plate", "the switch plate": the outlet's face. */
+        if ((teq(d, i, "plate") || teq(d, i, "plates")) &&
+            (teq(d, i - 1, "cover") || teq(d, i - 1, "switch") || teq(d, i - 1, "wall") ||
+             tk(d, i - 1, K(OUTLET))))
+            t->k |= K(OUTLET);
+        /* "the sewer's backing up", "back in up again": rising. */
+        if ((t->m & M(UP)) &&
+            (teq(d, i - 1, "back") || (teq(d, i - 1, "in") && teq(d, i - 2, "back"))))
+            t->k |= K(BACKUP);
+        /* "faster than I can mop it up": the water is winning. */
+        if (teq(d, i, "faster") && teq(d, i + 1, "than"))
+            t->m |= M(STILL);
+        /* "the bill is on fire", "prices are fire": slang near money talk. */
+        if ((t->k & (K(FIRE) | K(FLAME))) && near_m(d, i, -6, -1, M(ROUTINE)) >= 0 &&
+            near_k(d, i, -6, 6, K(SMOKE) | K(BURN) | K(OUTLET) | K(PANEL) | K(WIRE)) < 0)
+            t->k &= ~(K(FIRE) | K(FLAME));
+        /* "afraid she's gonna get shocked", "miedo de que se electrocute": a fear, not a fact. */
+        if (t->m & M(FEAR)) {
+            for (int j = i + 1; j <= i + 5 && same_clause(d, i, j); j++) {
+                if (tin(d, j, w_fear_next))
+                    t->m |= M(HYPO);
+            }
+        }
+        /* Static from a doorknob, a carpet or the cat is not a shock from the wiring. */
+        if ((t->k & K(SHOCK)) &&
+            (near_m(d, i, -12, 12, M(STATIC)) >= 0 ||
+             /* "tingly from the cold", "por el frío" */
+             ((teq(d, i + 3, "cold") || teq(d, i + 3, "frio")) &&
+              (teq(d, i + 1, "from") || teq(d, i + 1, "por") || teq(d, i + 1, "del")))) &&
+            near_k(d, i, -12, 12,
+                   K(PIPE) | K(OUTLET) | K(PANEL) | K(WIRE) | K(DRAINFIX) | K(METER) | K(COOLAPP) |
+                       K(HEATAPP) | K(WH)) < 0)
+            t->k &= ~K(SHOCK);
     }
 }
 
 static const char *const w_gone_adv[] = {"totally", "completely", "all",      "already",
                                          "finally", "basically",  "entirely", NULL};
+
+/* The call names another home or unit somewhere ("el piso de arriba", "next door"). */
+static bool any_neighbor_word(const doc_t *d)
+{
+    for (int j = 0; j < d->n; j++) {
+        if (tm(d, j, M(NEIGH) | M(PLACE) | M(RELPOS)))
+            return true;
+    }
+    return false;
+}
 
 /* Past-time expressions, neighbour phrases and "it's over" statements. */
 static void mark_context(doc_t *d)
@@ -2411,7 +2694,11 @@ static void mark_context(doc_t *d)
             t->pastx = 1;
         /* "yesterday" alone is weak: a furnace that died yesterday is still dead. */
         if ((t->m & M(PASTX)) && !teq(d, i - 1, "since") && !teq(d, i - 1, "desde"))
-            t->pastx = (teq(d, i, "yesterday") || teq(d, i, "ayer")) ? 2 : 1;
+            t->pastx = (teq(d, i, "yesterday") || teq(d, i, "ayer") || teq(d, i, "anoche")) ? 2 : 1;
+        /* "last night" is weak like "yesterday": an alarm that went off last night is over, a
+         * furnace that quit last night is still out. */
+        if (teq(d, i, "last") && teq(d, i + 1, "night") && !teq(d, i - 1, "since"))
+            t->pastx = 2;
         if ((t->m & M(LONGU)) && !teq(d, i, "time") &&
             (tm(d, i - 1, M(DURING)) || teq(d, i - 1, "in") || teq(d, i - 1, "en")))
             t->pastx = 1;
@@ -2428,7 +2715,8 @@ static void mark_context(doc_t *d)
             t->pastx = 1;
 
         /* Neighbours: "the neighbor's", "next door", "two doors down", "across the street". */
-        if (t->m & M(NEIGH))
+        /* "la casa de enfrente" is across the street; "por enfrente" is the front of a thing. */
+        if ((t->m & M(NEIGH)) && !(teq(d, i, "enfrente") && !tm(d, i - 1, M(DE))))
             t->neigh = 1;
         if ((t->m & M(PLACE)) && !teq(d, i, "door") && !teq(d, i, "doors") && !teq(d, i, "hall"))
             t->neigh = 1;
@@ -2451,8 +2739,25 @@ static void mark_context(doc_t *d)
             t->neigh = 1;
         if (teq(d, i, "lado") && teq(d, i - 1, "al") && tm(d, i - 2, M(DE)) &&
             (teq(d, i - 3, "casa") || teq(d, i - 3, "departamento") || teq(d, i - 3, "edificio") ||
-             teq(d, i - 3, "los") || teq(d, i - 3, "apartamento")))
-            t->neigh = 1;
+             teq(d, i - 3, "los") || teq(d, i - 3, "apartamento"))) {
+            /* The whole phrase is the neighbour's: "en el edificio de al lado" is not the
+             * caller's building. */
+            for (int j = i - 3; j <= i; j++)
+                d->t[j].neigh = 1;
+        }
+        /* "little sprouts daycare on fourth street": the caller's own address. */
+        if ((teq(d, i, "street") || teq(d, i, "avenue") || teq(d, i, "road")) &&
+            (teq(d, i - 2, "on") || teq(d, i - 2, "at")) && !tin(d, i - 1, w_art) &&
+            !teq(d, i - 1, "same") && !teq(d, i - 1, "our"))
+            t->neigh = 0;
+        /* "a nosotros no nos ha llegado nada", "it hasn't reached us", "nothing came through
+         * to us": the caller says the problem elsewhere has not reached their home. */
+        if ((teq(d, i, "llegado") || teq(d, i, "llego") || teq(d, i, "reached") ||
+             teq(d, i, "afectado") || teq(d, i, "affected")) &&
+            near_m(d, i, -4, -1, M(NEG)) >= 0 &&
+            (teq(d, i - 1, "nos") || teq(d, i - 2, "nos") || teq(d, i + 1, "us") ||
+             teq(d, i + 1, "nosotros") || teq(d, i + 1, "ours")))
+            d->not_reached = any_neighbor_word(d);
 
         /* "it's fixed", "ya quedó", "everything's dry", "the smell is gone", "it's been fine". */
         if ((t->m & M(RESOLV)) && !tin(d, i - 1, w_not_request) && !tin(d, i - 2, w_not_request)) {
@@ -2495,6 +2800,17 @@ static void mark_context(doc_t *d)
                                             K(GUSH) | K(SMELL) | K(RUN))) ||
              tm(d, i - 1, M(IT) | M(YA)) || teq(d, i - 1, "then") || teq(d, i - 1, "luego") ||
              tk(d, i - 1, K(LEAK) | K(WATER) | K(SMELL) | K(SMOKE) | K(SPARK) | K(ALARM))))
+            t->resolv = 1;
+        /* "la tiré a la basura", "threw it out", "got rid of it"; "desde entonces nada",
+         * "nothing since". */
+        if ((teq(d, i, "basura") && (teq(d, i - 1, "la") || teq(d, i - 1, "al"))) ||
+            ((teq(d, i, "threw") || teq(d, i, "tossed") || teq(d, i, "thrown")) &&
+             (teq(d, i + 1, "away") || teq(d, i + 1, "out") || teq(d, i + 2, "away") ||
+              teq(d, i + 2, "out"))) ||
+            (teq(d, i, "rid") && teq(d, i - 1, "got")) ||
+            ((teq(d, i, "nada") || teq(d, i, "nothing")) &&
+             ((teq(d, i - 1, "entonces") && teq(d, i - 2, "desde")) ||
+              (teq(d, i - 1, "then") && teq(d, i - 2, "since")) || teq(d, i + 1, "since"))))
             t->resolv = 1;
         if ((teq(d, i, "turned") && teq(d, i + 1, "out")) || teq(d, i, "resulto") ||
             (teq(d, i, "taken") && teq(d, i + 1, "care")) ||
@@ -2557,6 +2873,9 @@ static void cue_add(doc_t *d, act_emg_category_t cat, int key, int lo, int stren
     join2(c->label, sizeof c->label, "", label);
 }
 
+static int appliance_failed(const doc_t *d, int a, uint64_t app);
+static bool negated_at(const doc_t *d, int key);
+
 /* "the water smells like rotten eggs": the smell is the water's (a water-quality problem). */
 static bool water_is_smelling(const doc_t *d, int smell)
 {
@@ -2583,11 +2902,43 @@ static bool smell_is_routine(const doc_t *d, int i)
     return false;
 }
 
+/* A gas line or meter named, and not in a denial ("no a gas", "not gas"). */
+static bool any_live_gas(const doc_t *d)
+{
+    for (int j = 0; j < d->n; j++) {
+        if (tk(d, j, K(METER) | K(GAS)) && !negated_at(d, j))
+            return true;
+    }
+    return false;
+}
+
+static const char *const w_musty[] = {"humedad", "moho",      "mold",   "mildew",  "musty",
+                                      "damp",    "encerrado", "mouse",  "animal",  "rata",
+                                      "raton",   "perfume",   "paint",  "pintura", "stuffy",
+                                      "humid",   "humedo",    "sweaty", NULL};
+
+/* "huele raro, como a humedad": the caller names what the odd smell is, and it is not gas. */
+static bool smell_explained(const doc_t *d, int i)
+{
+    for (int j = i - 6; j <= i + 12; j++) {
+        if (same_sent(d, i, j) && tin(d, j, w_musty))
+            return true;
+    }
+    return false;
+}
+
 static void detect_gas(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
         if (tk(d, i, K(SMELL))) {
             int g = near_k(d, i, -3, 6, K(GAS));
+            /* "la manguera del gas está chillando y huele fuertísimo": the gas named a few words
+             * before the smell, when nothing burning is named instead. */
+            if (g < 0 && near_k(d, i, -7, 8, K(BURN) | K(SMOKE) | K(MELT) | K(SEWAGE)) < 0) {
+                int g2 = near_k(d, i, -7, -4, K(GAS));
+                if (g2 >= 0 && !negated_at(d, g2))
+                    g = g2;
+            }
             if (g >= 0 && (tk(d, g - 1, K(SEWAGE)) || tk(d, g - 2, K(SEWAGE))))
                 g = -1;
             int o = near_k(d, i, -3, 7, K(GASODOR));
@@ -2599,7 +2950,8 @@ static void detect_gas(doc_t *d)
                 d->cue[d->ncue - 1].status = ST_NOTE;
             } else if (o >= 0) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, o, 3, 0, "rotten-egg/sulfur smell");
-            } else if (near_m(d, i, -4, 6, M(WEIRD)) >= 0 && (any_k(d, K(METER) | K(GAS)) >= 0)) {
+            } else if (near_m(d, i, -4, 6, M(WEIRD)) >= 0 && any_live_gas(d) &&
+                       !smell_explained(d, i)) {
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 1, 0, "odd smell by the gas line");
             } else if (near_m(d, i, -4, 6, M(WEIRD)) >= 0 && near_k(d, i, -10, 10, K(FUEL)) >= 0 &&
                        near_k(d, i, -12, 12,
@@ -2631,13 +2983,44 @@ static void detect_gas(doc_t *d)
                      near_k(d, i, -12, 12, K(WATER) | K(DRIP) | K(GUSH) | K(WH)) < 0)
                 cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "hissing at a gas appliance");
         }
+        /* "the gas hose is squealing", "la manguera del gas está chillando". */
+        if (tk(d, i, K(SOUND)) &&
+            (teq(d, i, "chillando") || teq(d, i, "chilla") || tpre(d, i, "squeal") ||
+             tpre(d, i, "whistl")) &&
+            clause_k(d, i, -5, 3, K(GAS)) >= 0 && clause_k(d, i, -5, 5, K(ALARM)) < 0)
+            cue_add(d, ACT_EMG_GAS_LEAK, i, i, 2, 0, "gas line squealing");
         if (tk(d, i, K(BUBBLE)) && near_k(d, i, -15, 15, K(METER) | K(GAS)) >= 0)
             cue_add(d, ACT_EMG_GAS_LEAK, i, i, 1, 0, "bubbling over the gas line");
     }
 }
 
-static int appliance_failed(const doc_t *d, int a, uint64_t app);
-static bool negated_at(const doc_t *d, int key);
+static const char *const w_chirp_every[] = {"cada", "every", "once", "each", NULL};
+static const char *const w_chirp_unit[] = {"ratito", "rato",    "minute",   "minutes", "seconds",
+                                           "minuto", "minutos", "segundos", "hour",    "hora",
+                                           "few",    "so",      "couple",   NULL};
+
+/* An alarm sound described as a periodic short beep: a low-battery chirp, not an alarm. */
+static bool chirp_like(const doc_t *d, int s)
+{
+    for (int j = s - 2; j <= s + 8; j++) {
+        if (!same_sent(d, s, j))
+            continue;
+        if (tin(d, j, w_chirp_every) &&
+            (tin(d, j + 1, w_chirp_unit) || tin(d, j + 2, w_chirp_unit)))
+            return true;
+        if (teq(d, j, "cortito") || teq(d, j, "cortitos") || teq(d, j, "corto"))
+            return true;
+        /* "de vez en cuando", "once in a while", "every so often", "now and then". */
+        if ((teq(d, j, "cuando") && teq(d, j - 2, "vez")) ||
+            (teq(d, j, "while") && teq(d, j - 2, "in") && teq(d, j - 3, "once")) ||
+            (teq(d, j, "often") && teq(d, j - 1, "so")) ||
+            (teq(d, j, "then") && teq(d, j - 1, "and") && teq(d, j - 2, "now")) ||
+            teq(d, j, "occasionally") || tpre(d, j, "intermittent") ||
+            (teq(d, j, "ratos") && teq(d, j - 1, "a")))
+            return true;
+    }
+    return false;
+}
 
 /* A symptom cue needs a fuel-burning appliance somewhere in the call that is running: a furnace
  * that has quit is not making carbon monoxide. */
@@ -2651,8 +3034,9 @@ static void detect_co(doc_t *d)
     }
     for (int i = 0; i < d->n; i++) {
         if (tk(d, i, K(ALARM))) {
-            bool co =
-                near_k(d, i, -3, 3, K(CO)) >= 0 || (tm(d, i + 1, M(DE)) && tk(d, i + 2, K(CO)));
+            bool co = near_k(d, i, -3, 3, K(CO)) >= 0 ||
+                      (tm(d, i + 1, M(DE)) && tk(d, i + 2, K(CO))) ||
+                      clause_k(d, i, 1, 7, K(CO)) >= 0; /* "the detector that says co on it" */
             if (!co)
                 continue;
             int s = clause_k(d, i, -6, 16, K(SOUND));
@@ -2662,13 +3046,17 @@ static void detect_co(doc_t *d)
                     (teq(d, w, "prendio") || teq(d, w, "encendio") || teq(d, w, "prendida")))
                     s = w;
             }
-            /* "the co monitor says ninety five parts per million". */
-            for (int j = i + 1; s < 0 && j <= i + 12 && j < d->n && same_clause(d, i, j); j++) {
+            /* "the co monitor says ninety five parts per million" - a reading wins over the
+             * beeping it comes with, which a battery could explain. */
+            for (int j = i + 1; j <= i + 24 && j < d->n && same_clause(d, i, j); j++) {
                 if (tm(d, j, M(NUM)) && d->t[j].numlen > 0 && d->t[j].num >= 30 &&
                     (teq(d, j + d->t[j].numlen, "ppm") || teq(d, j + d->t[j].numlen, "parts") ||
                      teq(d, j - 1, "says") || teq(d, j - 1, "shows") || teq(d, j - 1, "showing") ||
-                     teq(d, j - 1, "dice") || teq(d, j - 1, "at")))
+                     teq(d, j - 1, "dice") || teq(d, j - 1, "at") || teq(d, j - 1, "marca") ||
+                     teq(d, j - 1, "reads") || teq(d, j - 1, "reading"))) {
                     s = j;
+                    break;
+                }
             }
             if (s >= 0 && tm(d, s, M(NUM))) {
                 cue_add(d, ACT_EMG_CARBON_MONOXIDE, s, i, 2, 0, "co reading");
@@ -2679,8 +3067,17 @@ static void detect_co(doc_t *d)
                         "co alarm + soot");
                 continue;
             }
+            /* "pitando cada ratito, un pitido cortito", "beeps once a minute": a chirp. */
+            if (s >= 0 && chirp_like(d, s)) {
+                cue_add(d, ACT_EMG_CARBON_MONOXIDE, s, i, 1, CF_ALARM, "co alarm chirping");
+                d->cue[d->ncue - 1].status = ST_NOTE;
+                continue;
+            }
             if (s >= 0) {
-                if (teq(d, s, "reading") || teq(d, s, "reads") || teq(d, s, "marca"))
+                /* "marca", "reads": a reading when a number follows; "marca peligro, fin de vida"
+                 * is the detector's own message, which a false-alarm word explains away. */
+                if ((teq(d, s, "reading") || teq(d, s, "reads") || teq(d, s, "marca")) &&
+                    near_m(d, s, 1, 4, M(NUM)) >= 0)
                     cue_add(d, ACT_EMG_CARBON_MONOXIDE, s, i, 2, 0, "co reading");
                 else
                     cue_add(d, ACT_EMG_CARBON_MONOXIDE, s, i, 3, CF_ALARM, "co alarm sounding");
@@ -2705,6 +3102,12 @@ static void detect_co(doc_t *d)
 
 static const char *const w_light_fixture[] = {"light", "lights", "lamp",    "bulb", "bulbs",
                                               "foco",  "focos",  "lampara", NULL};
+
+static const char *const w_fishy[] = {"fish",   "fishy", "pescado", "urine", "orina",
+                                      "orines", "pee",   "pipi",    NULL};
+static const char *const w_hot_things[] = {"iron",       "plancha",       "curling", "soldering",
+                                           "scorched",   "singed",        "fried",   "overheating",
+                                           "overheated", "sobrecalentad", NULL};
 
 static void detect_fire(doc_t *d)
 {
@@ -2742,7 +3145,47 @@ static void detect_fire(doc_t *d)
         if (tk(d, i, K(SMELL)) && near_k(d, i, -3, 4, K(ELEC)) >= 0 &&
             near_k(d, i, -4, 4, K(GAS)) < 0)
             cue_add(d, ACT_EMG_FIRE_SMOKE, i, i, 1, CF_SMOKE, "electrical smell");
+        /* "smelling something hot", "a hot plastic smell", "huele como cuando dejas la plancha
+         * encima de la ropa": a burning smell told without the word. */
+        if (tk(d, i, K(SMELL)) && near_k(d, i, -4, 8, K(GAS) | K(GASODOR) | K(SEWAGE)) < 0 &&
+            clause_k(d, i, -6, 8, K(WATER)) < 0 && !water_is_smelling(d, i) &&
+            !smell_explained(d, i)) {
+            int h = near_k(d, i, -2, 4, K(HOT));
+            if (h >= 0 && (tk(d, h + 1, K(WATER)) || d->t[h].hotwater || tk(d, h - 1, K(WATER))))
+                h = -1;
+            int a = -1;
+            for (int j = i + 1; j <= i + 12 && a < 0; j++) {
+                if (same_sent(d, i, j) && tin(d, j, w_hot_things))
+                    a = j;
+            }
+            if (h >= 0 || a >= 0)
+                cue_add(d, ACT_EMG_FIRE_SMOKE, i, i, 2, CF_SMOKE | CF_ELEC, "hot/scorching smell");
+            /* An overheating outlet or panel smells of fish or urine. */
+            if (near_tin(d, i, -2, 8, w_fishy) &&
+                near_k(d, i, -10, 10, K(OUTLET) | K(PANEL) | K(WIRE)) >= 0)
+                cue_add(d, ACT_EMG_FIRE_SMOKE, i, i, 2, CF_SMOKE | CF_ELEC,
+                        "fishy smell at an outlet");
+        }
+        /* "the wire behind the outlet is glowing red". */
+        if (tpre(d, i, "glow") && clause_k(d, i, -8, 8, K(OUTLET) | K(PANEL) | K(WIRE)) >= 0 &&
+            clause_m(d, i, -8, 8, M(FINE)) < 0) {
+            cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 2, CF_ELEC, "glowing wiring");
+        }
     }
+}
+
+static const char *const w_spark_tools[] = {
+    "grinding",  "grinder",  "grind",     "welding", "welder",   "weld",       "soldering",
+    "fireworks", "sparkler", "sparklers", "bengala", "bengalas", "esmeril",    "soldadura",
+    "soldando",  "campfire", "fogata",    "firepit", "cohetes",  "pirotecnia", NULL};
+
+static bool sparks_by_design(const doc_t *d, int i)
+{
+    for (int j = i - 12; j <= i + 8; j++) {
+        if (same_sent(d, i, j) && tin(d, j, w_spark_tools))
+            return true;
+    }
+    return false;
 }
 
 static void detect_electrical(doc_t *d)
@@ -2753,12 +3196,17 @@ static void detect_electrical(doc_t *d)
             if (near_k(d, i, -6, 6, K(STOVE) | K(IGNITER)) >= 0) {
                 cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 1, CF_ELEC, "igniter sparking");
                 d->cue[d->ncue - 1].status = ST_NOTE;
+            } else if (sparks_by_design(d, i)) {
+                /* A grinder, a welder, fireworks or a campfire throw sparks; no wiring does. */
+                cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 1, CF_ELEC,
+                        "sparks from a tool or fire");
+                d->cue[d->ncue - 1].status = ST_NOTE;
             } else {
                 cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 3, CF_ELEC, "sparks");
             }
         }
         /* The main tripped, won't reset, and something smells burnt. */
-        if (tk(d, i, K(PANEL)) && near_m(d, i, -4, 8, M(TRIP)) >= 0) {
+        if (tk(d, i, K(PANEL)) && near_m(d, i, -4, 14, M(TRIP)) >= 0) {
             for (int j = 0; j < d->n; j++) {
                 if (tk(d, j, K(BURN)) && near_k(d, j, -6, 6, K(SMELL)) >= 0) {
                     cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 2, CF_ELEC,
@@ -2813,8 +3261,18 @@ static void detect_electrical(doc_t *d)
             (near_k(d, i, -20, 20, K(WIRE) | K(OUTLET) | K(PANEL)) >= 0 ||
              near_m(d, i, -4, 4, M(HOMEPART)) >= 0))
             cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 2, CF_ELEC, "buzzing and hot");
+        /* "el tablero está tronando", "the panel keeps popping". */
+        if (tk(d, i, K(POP)) && (teq(d, i, "tronando") || teq(d, i, "popping")) &&
+            clause_k(d, i, -5, 4, K(PANEL)) >= 0)
+            cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 2, CF_ELEC, "panel popping");
         if (tk(d, i, K(POP)) && near_k(d, i, -10, 10, K(FLASH)) >= 0)
             cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, i, 2, CF_ELEC, "popping with flashes");
+        /* "little blue flashes behind the cover plate", "fogonazos en el contacto": arcing. */
+        if (tk(d, i, K(FLASH)) && !tpre(d, i, "flashing") && !tpre(d, i, "flashlight")) {
+            int o = near_k(d, i, -8, 8, K(OUTLET) | K(PANEL) | K(WIRE));
+            if (o >= 0 && !tin(d, o, w_light_fixture))
+                cue_add(d, ACT_EMG_ELECTRICAL_HAZARD, i, o, 2, CF_ELEC, "flashes at an outlet");
+        }
     }
 }
 
@@ -2860,6 +3318,74 @@ static const char *const w_heavy[] = {"bad",  "badly",  "lot",       "bunch",   
                                       "hard", "mucho",  "muchisimo", "bastante", "nonstop",
                                       "alot", "fuerte", "horrible",  NULL};
 
+/* "no leak, no drip", "not leaking anywhere" after the water is named. */
+static bool leak_denied_after(const doc_t *d, int i)
+{
+    for (int j = i + 1; j <= i + 16 && j < d->n; j++) {
+        if (tk(d, j, K(LEAK) | K(DRIP) | K(GUSH)) && negated_at(d, j))
+            return true;
+    }
+    return false;
+}
+
+/* A token near i, in [i+from, i+to] of its sentence, with a concept in k that is not negated. */
+static int near_k_live(const doc_t *d, int i, int from, int to, uint64_t k)
+{
+    for (int j = i + from; j <= i + to; j++) {
+        if (j == i || j < 0 || j >= d->n || !same_sent(d, i, j))
+            continue;
+        if ((d->t[j].k & k) && !negated_at(d, j))
+            return j;
+    }
+    return -1;
+}
+
+static const char *const w_entering[] = {"metiendo", "entrando", "entering", "coming", "metio",
+                                         "entro",    "getting",  "came",     "comin",  NULL};
+static const char *const w_sag[] = {"sagging", "bulging",  "sags",     "bulge",      "inflando",
+                                    "inflado", "abombado", "hinchado", "collapsing", "caving",
+                                    "cayendo", "pandeado", NULL};
+static const char *const w_everywhere[] = {"everywhere", "lados", "partes", NULL};
+static const char *const w_comes_back[] = {"back",    "again",  "spreading", "towel",    "towels",
+                                           "toallas", "mopped", "trapee",    "trapeado", "cubos",
+                                           "buckets", "bucket", "soaked",    "keeps",    NULL};
+
+/* "the faucet sprays sideways when I turn it on": a tap doing its job, nothing loose. */
+static bool faucet_in_use(const doc_t *d, int i)
+{
+    int p = clause_k(d, i, -6, 8, K(CEILING) | K(PIPE) | K(LEAK) | K(SPREAD) | K(WH) | K(DRAINFIX));
+    if (p < 0 || !tk(d, p, K(SCOPE) | K(DRAINFIX)) || clause_m(d, i, -8, 8, M(STILL)) >= 0 ||
+        clause_k(d, i, -8, 8, K(CEILING) | K(LEAK) | K(SPREAD) | K(WH) | K(BURST)) >= 0 ||
+        near_k(d, i, -16, -1, K(DRIP) | K(LEAK)) >= 0)
+        return false;
+    /* "pouring out from under the sink", "sale por detrás del excusado": from where no water
+     * should come. */
+    for (int j = i + 1; j < p; j++) {
+        if (teq(d, j, "under") || teq(d, j, "debajo") || teq(d, j, "behind") ||
+            teq(d, j, "detras") || teq(d, j, "abajo") || teq(d, j, "around"))
+            return false;
+    }
+    return true;
+}
+
+static const char *const w_big[] = {"big",    "huge", "major",  "massive", "serious",  "enorme",
+                                    "grande", "gran", "fugota", "bad",     "terrible", NULL};
+
+static bool pipe_leak_heavy(const doc_t *d, int i)
+{
+    int p = clause_k(d, i, -7, 6, K(PIPE));
+    if (p < 0 || tk(d, p, K(SCOPE) | K(WH)) || tin(d, p - 1, w_pipe_not) ||
+        clause_k(d, i, -8, 8, K(GAS) | K(SMELL) | K(WH)) >= 0 || negated_at(d, i))
+        return false;
+    bool still = clause_m(d, i, -6, 8, M(STILL)) >= 0;
+    if (tk(d, i, K(DRIP)) && !tk(d, i, K(LEAK)))
+        return still && (tin(d, i + 1, w_heavy) || tin(d, i + 2, w_heavy));
+    return still || tin(d, i + 1, w_heavy) || tin(d, i + 2, w_heavy) ||
+           (teq(d, i + 2, "crazy") && teq(d, i + 1, "like")) || tin(d, i - 1, w_big) ||
+           tin(d, i - 2, w_big) || tin(d, i + 1, w_big) || tin(d, i + 2, w_big) ||
+           (teq(d, i + 3, "fuerte") && teq(d, i + 2, "muy"));
+}
+
 static void detect_water(doc_t *d)
 {
     for (int i = 0; i < d->n; i++) {
@@ -2879,15 +3405,28 @@ static void detect_water(doc_t *d)
             int st = clause_m(d, i, -6, 8, M(STILL));
             if (g >= 0 && tin(d, g + 1, w_rain))
                 g = -1;
+            int bk = clause_k(d, i, -4, 6, K(BACKUP));
+            /* "the water's running again, no leak, no drip": the supply is back, nothing loose. */
+            if (r >= 0 && sp < 0 && leak_denied_after(d, i))
+                r = -1;
+            /* "el agua se está metiendo a la casa", "water's coming into the basement". */
+            if (r >= 0 && sp < 0 && tin(d, r, w_entering) &&
+                (clause_m(d, r, 1, 4, M(HOMEPART)) >= 0 ||
+                 (teq(d, r + 1, "in") && clause_m(d, r, 2, 5, M(HOMEPART)) >= 0)))
+                sp = r;
             if (g >= 0)
                 water_cue(d, g, i, 3, CF_WATER, "water pouring");
             else if (r >= 0 && (sp >= 0 || st >= 0))
                 water_cue(d, r, i, 2, CF_WATER, sp >= 0 ? "water spreading" : "water won't stop");
             else if (r < 0 && st >= 0 && clause_k(d, i, -3, 5, K(SPREAD)) >= 0)
                 water_cue(d, clause_k(d, i, -3, 5, K(SPREAD)), i, 2, CF_WATER, "water spreading");
-            else if (r >= 0 && tk(d, r, K(BACKUP)) && !tk(d, r, K(DRIP)))
-                water_cue(d, r, i, 1, CF_WATER | CF_WEAK, "water rising");
+            else if (r >= 0 && bk >= 0 && !tk(d, bk, K(DRIP)))
+                water_cue(d, bk, i, 1, CF_WATER | CF_WEAK, "water rising");
         }
+        /* "the pipe is leaking like crazy", "el tubo tiene una fuga muy fuerte", "a huge leak in
+         * the line": a pipe leaking hard, said without the word water. */
+        if (tk(d, i, K(LEAK) | K(DRIP)) && !tk(d, i, K(WATER)) && pipe_leak_heavy(d, i))
+            water_cue(d, i, i, 2, CF_WATER, "pipe leaking hard");
         /* "una fuga enorme ... ya se mojó todo el piso": a leak whose water is spreading. */
         if (tk(d, i, K(LEAK)) && !tk(d, i, K(WATER)) && clause_k(d, i, -6, 6, K(WATER)) < 0 &&
             near_k(d, i, -10, 14, K(GAS) | K(SMELL) | K(WH) | K(CEILING)) < 0) {
@@ -2906,8 +3445,22 @@ static void detect_water(doc_t *d)
             water_cue(d, i, i, 2, CF_WATER, "flooding");
         if (tk(d, i, K(GUSH)) && !tk(d, i, K(FLOODW)) && clause_k(d, i, -6, 6, K(WATER)) < 0 &&
             !tin(d, i + 1, w_rain) && !tin(d, i - 1, w_rain) &&
-            clause_k(d, i, -6, 6, K(CEILING) | K(PIPE) | K(LEAK) | K(SPREAD) | K(WH)) >= 0)
+            (clause_k(d, i, -6, 8,
+                      K(CEILING) | K(PIPE) | K(LEAK) | K(SPREAD) | K(WH) | K(DRAINFIX)) >= 0 ||
+             /* "it was a drip earlier, now it's pouring", "goteaba, ahora sale a chorros" */
+             near_k(d, i, -16, -1, K(DRIP) | K(LEAK)) >= 0) &&
+            !faucet_in_use(d, i))
             water_cue(d, i, i, 2, CF_WATER, "water pouring");
+        /* "the ceiling is sagging with water", "el techo se está inflando con agua". */
+        if (tk(d, i, K(CEILING)) && near_tin(d, i, -3, 6, w_sag) &&
+            near_k(d, i, -8, 12, K(WATER) | K(LEAK) | K(DRIP)) >= 0)
+            water_cue(d, i, i, 2, CF_WATER, "ceiling sagging with water");
+        /* "the tank cracked and water's going everywhere". */
+        if (tk(d, i, K(WATER)) && !d->t[i].hotwater && clause_k(d, i, -4, 6, K(GUSH)) < 0 &&
+            (near_tin(d, i, 1, 5, w_everywhere) ||
+             (teq(d, i + 1, "all") && teq(d, i + 2, "over"))) &&
+            (clause_m(d, i, 1, 4, M(GOV)) >= 0 || near_k(d, i, -10, 6, K(BURST)) >= 0))
+            water_cue(d, i, i, 2, CF_WATER, "water going everywhere");
         /* Through the ceiling. */
         if (tk(d, i, K(CEILING))) {
             int f = clause_k(d, i, -7, 6, K(GUSH) | K(RUN) | K(LEAK) | K(DRIP) | K(RAINV));
@@ -2926,8 +3479,12 @@ static void detect_water(doc_t *d)
         }
         /* A water heater: leaking hard, split, relief valve blowing. */
         if (tk(d, i, K(WH))) {
-            int l = near_k(d, i, -8, 12, K(LEAK) | K(RUN) | K(GUSH) | K(DRIP));
-            int heavy = near_k(d, i, -10, 16, K(SPREAD) | K(GUSH) | K(CEILING) | K(BURST));
+            int l = near_k_live(d, i, -8, 12, K(LEAK) | K(RUN) | K(GUSH) | K(DRIP));
+            /* "sale el agua tibia nomás": the hot water supply, not a leak. */
+            if (l >= 0 && tk(d, l, K(RUN)) && !tk(d, l, K(LEAK) | K(GUSH)) &&
+                clause_k(d, l, 1, 3, K(HOT)) >= 0)
+                l = -1;
+            int heavy = near_k_live(d, i, -10, 16, K(SPREAD) | K(GUSH) | K(CEILING) | K(BURST));
             /* "leaking bad", "leaking a lot", "gotea muchísimo". */
             if (l >= 0 && heavy < 0 &&
                 (tin(d, l + 1, w_heavy) || (tin(d, l + 2, w_heavy) && same_clause(d, l, l + 2))))
@@ -2938,6 +3495,17 @@ static void detect_water(doc_t *d)
                         "water heater leaking heavily");
             else if (l >= 0 && tk(d, l, K(LEAK)))
                 cue_add(d, ACT_EMG_WATER_HEATER_FAILURE, l, i, 1, CF_WATER, "water heater leaking");
+            /* "I mopped around the water heater and the puddle's right back", "ya tiene el piso
+             * hecho un lago": a puddle that comes back or spreads. */
+            int pud = near_k_live(d, i, -12, 24, K(SPREAD));
+            if (l < 0 && pud >= 0) {
+                bool back = false;
+                for (int j = pud - 10; j <= pud + 14 && !back; j++)
+                    back = same_sent(d, pud, j) && (tin(d, j, w_comes_back) || tm(d, j, M(STILL)));
+                if (back || tpre(d, pud, "spread") || teq(d, pud, "lago") || teq(d, pud, "lake"))
+                    cue_add(d, ACT_EMG_WATER_HEATER_FAILURE, pud, i, 2, CF_WATER,
+                            "water heater puddle spreading");
+            }
         }
         if (tk(d, i, K(WH)) && near_k(d, i, -6, 12, K(STEAM)) >= 0)
             cue_add(d, ACT_EMG_WATER_HEATER_FAILURE, near_k(d, i, -6, 12, K(STEAM)), i, 2, 0,
@@ -2974,6 +3542,22 @@ typedef struct {
 
 static int age_at(const doc_t *d, int i, bool *months);
 
+/* Another temperature in i's sentence is in Celsius ("afuera a quince grados y en casa a
+ * diecinueve"): a bare number next to it is too. */
+static bool celsius_nearby(const doc_t *d, int i)
+{
+    for (int j = i - 16; j <= i + 16; j++) {
+        if (j == i || !same_sent(d, i, j) || !tm(d, j, M(NUM)) || d->t[j].numlen == 0)
+            continue;
+        int e = j + d->t[j].numlen;
+        if (tm(d, e, M(TC)) || (tm(d, e, M(DEGREE)) && tm(d, e + 1, M(TC))) ||
+            (teq(d, e, "grados") && !tm(d, e + 1, M(TF)) && d->t[j].num <= 50 &&
+             d->t[j].num >= -30))
+            return true;
+    }
+    return false;
+}
+
 /* Reads temperatures and ages; returns true if i starts a number used as a temperature. */
 static bool temperature_at(const doc_t *d, int i, int *fahrenheit, bool *inside)
 {
@@ -3000,11 +3584,14 @@ static bool temperature_at(const doc_t *d, int i, int *fahrenheit, bool *inside)
                teq(d, i - 1, "at") || teq(d, i - 1, "to") || teq(d, i - 1, "hasta") ||
                teq(d, i - 1, "a") || teq(d, i - 1, "been") || teq(d, i - 1, "s") ||
                teq(d, i - 1, "is") || teq(d, i - 1, "was") || teq(d, i - 1, "esta") ||
-               teq(d, i - 1, "hace") || tm(d, i - 1, M(MINUS)) || v < 0;
+               teq(d, i - 1, "be") || teq(d, i - 1, "hitting") || teq(d, i - 1, "hits") ||
+               teq(d, i - 1, "pushing") || teq(d, i - 1, "near") || teq(d, i - 1, "hace") ||
+               tm(d, i - 1, M(MINUS)) || v < 0;
     if (!ctx)
         return false;
     *inside = tm(d, e, M(INSIDE)) || teq(d, e, "in") || near_m(d, i, -3, -1, M(HOMEPART)) >= 0;
-    if (c || (deg && !f && teq(d, e, "grados") && v <= 50 && v >= -30))
+    if (c || (deg && !f && teq(d, e, "grados") && v <= 50 && v >= -30) ||
+        (!deg && !f && v <= 45 && v >= -30 && celsius_nearby(d, i)))
         *fahrenheit = v * 9 / 5 + 32;
     else
         *fahrenheit = v;
@@ -3030,10 +3617,30 @@ static int age_at(const doc_t *d, int i, bool *months)
         *months = false;
         return d->t[i].num;
     }
+    /* "I'm eighty six", "I am 91": the caller's own age. */
+    if ((teq(d, i - 1, "im") || (teq(d, i - 1, "am") && teq(d, i - 2, "i"))) && d->t[i].num >= 60 &&
+        d->t[i].num < 115 && !tm(d, e, M(DEGREE) | M(TF) | M(TC)) &&
+        !tm(d, e, M(LONGU) | M(AGEU) | M(INSIDE) | M(OUTSIDE)) && !teq(d, e, "in") &&
+        !teq(d, e, "minutes") && !teq(d, e, "miles")) {
+        *months = false;
+        return d->t[i].num;
+    }
     if (tm(d, e, M(AGEU))) {
-        /* Months, weeks and days: a baby. */
+        /* Months, weeks and days: a baby - "two months old", "de dos meses", "a six week old
+         * baby"; "cold showers for two days" is a duration. */
         *months = !(teq(d, e, "year") || teq(d, e, "years") || teq(d, e, "yr") ||
                     teq(d, e, "ano") || teq(d, e, "anos"));
+        if (*months && !teq(d, e + 1, "old") && !tm(d, i - 1, M(DE)) &&
+            near_k(d, i, -3, 4, K(VULN)) < 0)
+            return -1;
+        /* "the furnace is one year old", "hace un año", "lived here 70 years": not a person's
+         * age. */
+        if (near_k(d, i, -4, -1,
+                   K(HEATAPP) | K(COOLAPP) | K(FUEL) | K(WH) | K(PIPE) | K(PANEL) | K(ALARM) |
+                       K(OUTLET) | K(WIRE)) >= 0 ||
+            teq(d, i - 1, "hace") || teq(d, e + 1, "ago") || teq(d, i - 1, "for") ||
+            teq(d, i - 1, "por") || teq(d, i - 1, "durante"))
+            return -1;
         if (teq(d, e + 1, "old") || tm(d, e, M(AGEU)))
             return d->t[i].num;
     }
@@ -3107,10 +3714,14 @@ static void read_conditions(const doc_t *d, conditions_t *c)
     }
 }
 
-static const char *const w_have[] = {"tenemos", "tengo",   "tienen",  "hay",         "have",
-                                     "has",     "got",     "any",     "the",         "la",
-                                     "el",      "there",   "s",       "is",          "de",
-                                     "ningun",  "ninguna", "working", "funcionando", NULL};
+static const char *const w_have[] = {
+    "tenemos", "tengo",   "tienen",      "hay",   "have", "has",  "got",  "any",
+    "the",     "la",      "el",          "there", "s",    "is",   "de",   "ningun",
+    "ninguna", "working", "funcionando", "other", "otra", "otro", "more", NULL};
+static const char *const w_down_place[] = {"in",     "there", "here", "below",
+                                           "stairs", "under", "the",  NULL};
+static const char *const w_blows[] = {"tira", "echa", "sale",  "bota",    "blows", "puro",
+                                      "only", "just", "nomas", "blowing", "puts",  NULL};
 
 /* A heating or cooling appliance that has stopped; returns the failure token or -1. */
 static int appliance_failed(const doc_t *d, int a, uint64_t app)
@@ -3146,11 +3757,47 @@ static int appliance_failed(const doc_t *d, int a, uint64_t app)
         if (app == K(COOLAPP) && teq(d, j, "blowing") &&
             (teq(d, j + 1, "hot") || teq(d, j + 1, "warm")))
             return j;
+        /* "el AC nomás tira aire caliente", "it only blows warm air": not cooling. */
+        if (app == K(COOLAPP) && j > a && tk(d, j, K(HOT) | K(CALOR)) && !tk(d, j + 1, K(WATER)) &&
+            (teq(d, j - 1, "aire") || teq(d, j - 1, "air") || tin(d, j - 1, w_blows)))
+            return j;
+        /* "the radiators are ice cold", "los radiadores están helados". */
+        if (app == K(HEATAPP) && j > a && j <= a + 4 &&
+            (teq(d, j, "cold") || teq(d, j, "frios") || teq(d, j, "frias") ||
+             teq(d, j, "helados") || teq(d, j, "heladas")) &&
+            (teq(d, j - 1, "are") || teq(d, j - 1, "is") || teq(d, j - 1, "ice") ||
+             teq(d, j - 1, "estan") || teq(d, j - 1, "esta") || teq(d, j - 1, "all") ||
+             teq(d, j - 1, "stone") || teq(d, j - 1, "s")))
+            return j;
+        /* "the furnace is down", "the AC went down". */
+        if (teq(d, j, "down") && j > a && j <= a + 3 && !tin(d, j + 1, w_down_place) &&
+            (teq(d, j - 1, "is") || teq(d, j - 1, "s") || teq(d, j - 1, "went") ||
+             teq(d, j - 1, "been") || teq(d, j - 1, "was") || teq(d, j - 1, "completely") ||
+             teq(d, j - 1, "shut") || teq(d, j - 1, "shuts") || teq(d, j - 1, "broke")))
+            return j;
+        /* "the boiler shut off", "the furnace keeps cutting off": it stopped by itself. */
+        if (teq(d, j, "off") && j > a + 1 && j <= a + 4 &&
+            (teq(d, j - 1, "shut") || teq(d, j - 1, "shuts") || teq(d, j - 1, "shutting") ||
+             teq(d, j - 1, "cut") || teq(d, j - 1, "cuts") || teq(d, j - 1, "cutting") ||
+             teq(d, j - 1, "turned") || teq(d, j - 1, "turns")))
+            return j;
         if (app == K(HEATAPP) && teq(d, j, "blowing") && teq(d, j + 1, "cold"))
             return j;
     }
     if (tm(d, a - 1, M(NEG)))
         return a - 1;
+    /* The same before-the-word checks when the appliance is the call's last word ("we got no
+     * other heat"). */
+    if (a + 1 >= d->n) {
+        if (teq(d, a - 1, "sin") || teq(d, a - 2, "sin"))
+            return a - 1;
+        for (int q = a - 1; q >= a - 3 && q >= 0 && same_clause(d, q, a); q--) {
+            if (tm(d, q, M(NEG)))
+                return q;
+            if (!tin(d, q, w_have))
+                break;
+        }
+    }
     return -1;
 }
 
@@ -3271,10 +3918,36 @@ static bool whole_home_cause(const doc_t *d, int i)
             (teq(d, j, "well") &&
              (teq(d, j + 1, "pump") || teq(d, j - 1, "the") || teq(d, j - 1, "our") ||
               teq(d, j - 1, "my") || teq(d, j - 1, "a"))) ||
-            (tk(d, j, K(METER)) && !tk(d, j, K(PANEL))))
+            (tk(d, j, K(METER)) && !tk(d, j, K(PANEL))) ||
+            /* "the pump isn't kicking on", "la bomba no prende": the home's water pump. */
+            (teq(d, j, "pump") && !teq(d, j - 1, "sump") && !teq(d, j - 1, "heat") &&
+             !teq(d, j - 1, "some") && !teq(d, j - 1, "sub")) ||
+            (teq(d, j, "bomba") && !tpre(d, j + 2, "sumider") && !tpre(d, j + 3, "sumider")) ||
+            (teq(d, j, "gauge") && teq(d, j - 1, "pressure")))
             return true;
     }
     return false;
+}
+
+static const char *const w_rooms[] = {"kitchen",  "cocina",   "bathroom",   "bano",    "laundry",
+                                      "lavadero", "upstairs", "downstairs", "garage",  "basement",
+                                      "shower",   "ducha",    "regadera",   "outside", NULL};
+static const char *const w_every[] = {"all",   "every",   "todas",    "todos",   "toda",
+                                      "whole", "ninguna", "ningun",   "any",     "ni",
+                                      "nor",   "entire",  "anywhere", "nowhere", NULL};
+
+/* "en la cocina no sale agua de la llave": one room's faucet, unless the caller says every. */
+static bool room_only(const doc_t *d, int i)
+{
+    bool room = false;
+    for (int j = i - 8; j <= i + 8; j++) {
+        if (!same_sent(d, i, j))
+            continue;
+        if (tin(d, j, w_every))
+            return false;
+        room = room || (same_clause(d, i, j) && tin(d, j, w_rooms));
+    }
+    return room;
 }
 
 static void detect_no_water(doc_t *d)
@@ -3287,12 +3960,27 @@ static void detect_no_water(doc_t *d)
         /* "no water", "no tenemos nada de agua", "sin agua", "no hay agua", "no sale agua". */
         int neg = -1;
         for (int j = i - 1; j >= i - 4 && j >= 0 && same_clause(d, i, j); j--) {
-            if (tm(d, j, M(NEG)) || teq(d, j, "nada") || teq(d, j, "zero") || teq(d, j, "cero")) {
+            if (tm(d, j, M(NEG)) || teq(d, j, "nada") || teq(d, j, "zero") || teq(d, j, "cero") ||
+                /* "se fue el agua", "we lost water" */
+                (teq(d, j, "fue") && teq(d, j - 1, "se")) || teq(d, j, "lost")) {
                 neg = j;
                 break;
             }
         }
+        /* "the water's out", "water is out in the whole house". */
+        if (neg < 0 && !drop &&
+            (tm(d, i + 1, M(OUT)) || (tm(d, i + 1, M(IT) | M(EN)) && tm(d, i + 2, M(OUT))))) {
+            int o = tm(d, i + 1, M(OUT)) ? i + 1 : i + 2;
+            if (!teq(d, o + 1, "of") && !teq(d, o + 1, "on") && !teq(d, o + 1, "onto"))
+                neg = o;
+        }
         if (neg < 0)
+            continue;
+        /* "no veo agua en ningún lado", "I don't see water anywhere": looking for a leak. */
+        bool seen = false;
+        for (int j = neg + 1; j < i; j++)
+            seen = seen || tm(d, j, M(SEE)) || teq(d, j, "see") || teq(d, j, "vemos");
+        if (seen || room_only(d, i))
             continue;
         if (teq(d, i + 1, "damage") || teq(d, i + 1, "pressure") || teq(d, i + 1, "on") ||
             teq(d, i + 1, "stains") || teq(d, i + 1, "spots") || tk(d, i + 1, K(LEAK)) ||
@@ -3312,7 +4000,7 @@ static void detect_no_water(doc_t *d)
     }
     for (int i = 0; i < d->n; i++) {
         /* "nothing comes out of any of the faucets", "no sale nada de las llaves". */
-        if ((teq(d, i, "nothing") || teq(d, i, "nada")) &&
+        if ((teq(d, i, "nothing") || teq(d, i, "nada")) && !room_only(d, i) &&
             (tk(d, i + 1, K(RUN)) || tk(d, i - 1, K(RUN)) || tk(d, i - 2, K(RUN)) ||
              (teq(d, i + 1, "s") && tk(d, i + 2, K(RUN)))) && /* "nothing's coming" */
             (faucet_scope(d, i) || fixtures_all(d, i) ||
@@ -3366,6 +4054,14 @@ static bool past_at(const doc_t *d, const cue_t *c)
 {
     int key = c->key;
     int lo = clause_lo(d, key), hi = clause_hi(d, key);
+    /* "my basement floods every spring", "cada invierno se congela": a habit, not now. */
+    if (clause_m(d, key, lo - key, hi - key, M(NOW) | M(STILL)) < 0) {
+        for (int p = lo; p <= hi; p++) {
+            if ((teq(d, p, "every") || teq(d, p, "cada")) && tm(d, p + 1, M(LONGU)) &&
+                !teq(d, p + 1, "time") && !teq(d, p + 1, "vez"))
+                return true;
+        }
+    }
     for (int p = lo; p <= hi; p++) {
         if (d->t[p].pastx == 2 && (c->flags & CF_NORESOLVE))
             continue;
@@ -3399,6 +4095,33 @@ static bool past_at(const doc_t *d, const cue_t *c)
     return false;
 }
 
+/* "please hurry": the caller does not think shutting the valve ended it. */
+static const char *const w_hurry[] = {"hurry",   "urgent", "urgente", "asap", "apurense",
+                                      "apurese", "rapido", "quick",   NULL};
+
+/* "I shut the valve right away", "cerré la llave de paso", "flipped the breaker off": the
+ * caller isolated the water or the circuit (a hazard that goes on afterwards says so). */
+static bool isolated_at(const doc_t *d, int r)
+{
+    if (!tm(d, r, M(SHUT)) && !teq(d, r, "flipped") && !teq(d, r, "turned") &&
+        !teq(d, r, "bajamos") && !teq(d, r, "baje"))
+        return false;
+    if (tm(d, r - 1, M(NEG)) || tm(d, r - 2, M(NEG)))
+        return false;
+    /* "it keeps coming even after I turned the valve off": despite, not stopped. */
+    for (int j = r - 6; j < r; j++) {
+        if (same_sent(d, j, r) &&
+            (tm(d, j, M(STILL)) || teq(d, j, "after") || teq(d, j, "despues") ||
+             teq(d, j, "aunque") || teq(d, j, "though") || teq(d, j, "even")))
+            return false;
+    }
+    for (int j = r + 1; j <= r + 4 && same_clause(d, r, j); j++) {
+        if (tk(d, j, K(PIPE) | K(PANEL) | K(WATER)) || teq(d, j, "main"))
+            return !tk(d, j, K(SCOPE)) || teq(d, j, "llave");
+    }
+    return false;
+}
+
 static bool resolved_after(const doc_t *d, const cue_t *c)
 {
     if (c->flags & CF_NORESOLVE)
@@ -3410,13 +4133,22 @@ static bool resolved_after(const doc_t *d, const cue_t *c)
         if (tm(d, j, M(STILL)))
             return false;
     }
-    for (int r = key + 1; r < d->n && r <= key + 30; r++) {
-        bool ends = d->t[r].resolv || ((c->flags & CF_ELEC) && tm(d, r, M(UNPLUG)));
+    /* "ya no huele a quemado": no longer, said just before the hazard. */
+    for (int r = key - 4; r < key; r++) {
+        if (same_clause(d, r, key) && d->t[r].resolv && tm(d, r, M(YA)))
+            return true;
+    }
+    for (int r = key + 1; r < d->n && r <= key + 45; r++) {
+        bool ends = d->t[r].resolv || ((c->flags & CF_ELEC) && tm(d, r, M(UNPLUG))) ||
+                    ((c->flags & (CF_WATER | CF_ELEC)) && isolated_at(d, r));
         if (!ends)
             continue;
         bool again = false;
         for (int j = r + 1; j < d->n && j <= r + 15; j++)
-            again = again || tm(d, j, M(STILL));
+            again = again || tm(d, j, M(STILL)) ||
+                    /* "shut the valve, and water is pouring from the ceiling" */
+                    (!d->t[r].resolv &&
+                     (tk(d, j, K(GUSH) | K(SPARK) | K(SMOKE) | K(FLAME)) || tin(d, j, w_hurry)));
         if (!again)
             return true;
     }
@@ -3426,6 +4158,10 @@ static bool resolved_after(const doc_t *d, const cue_t *c)
 static const char *const w_qnow[] = {"normal",    "ok",        "okay",     "safe", "dangerous",
                                      "peligroso", "peligrosa", "supposed", NULL};
 
+/* "should I be worried that the water heater is pouring water?": asked about what is happening. */
+static const char *const w_qworry[] = {"worried",  "worry",     "bad",         "serious", "grave",
+                                       "preocupo", "preocupar", "preocupante", NULL};
+
 static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
 {
     int key = c->key;
@@ -3434,8 +4170,10 @@ static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
         if (tm(d, j, M(HYPO)))
             return ST_HYPO;
     }
-    /* "if the power ever goes out, and the sump pump quits, ..." */
-    if (lo > 0 && same_sent(d, lo - 1, key) && !tm(d, lo, M(CONJ))) {
+    /* "if the power ever goes out, and the sump pump quits, ..." - but not "if it sparks again
+     * call you, well it's sparking right now". */
+    if (lo > 0 && same_sent(d, lo - 1, key) && !tm(d, lo, M(CONJ)) &&
+        clause_m(d, key, lo - key, hi - key, M(NOW)) < 0) {
         for (int j = clause_lo(d, lo - 1); j < lo; j++) {
             if (tm(d, j, M(HYPO)) && j >= lo - 12 && !teq(d, j, "whether"))
                 return ST_HYPO;
@@ -3449,7 +4187,7 @@ static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
                           c->cat == ACT_EMG_FIRE_SMOKE || c->cat == ACT_EMG_ELECTRICAL_HAZARD;
         for (int j = lo; j <= hi; j++)
             own = own || tm(d, j, M(OWN) | M(NOW) | M(STILL) | M(WHY)) ||
-                  (now_hazard && tin(d, j, w_qnow));
+                  (now_hazard && tin(d, j, w_qnow)) || tin(d, j, w_qworry);
         if (!own)
             return ST_QUESTION;
     }
@@ -3457,11 +4195,24 @@ static cue_status_t hypo_at(const doc_t *d, const cue_t *c)
 }
 
 static const char *const w_into[] = {"en", "in", "into", "onto", "al", "inside", "dentro", NULL};
-static const char *const w_art[] = {"el", "la", "the", "los", "las", NULL};
+
+static const char *const w_whole[] = {"toda", "whole", "entire", "all", "todo", NULL};
+static const char *const w_we_have[] = {"tenemos", "tengo", NULL};
 
 static bool reaches_caller(const doc_t *d, int lo, int hi)
 {
     for (int j = lo; j <= hi; j++) {
+        /* "no tenemos agua en toda la casa", "the whole house": the caller's home. */
+        if (tm(d, j, M(HOMEPART)) && !d->t[j].neigh &&
+            (tin(d, j - 1, w_whole) || (tin(d, j - 1, w_art) && tin(d, j - 2, w_whole))))
+            return true;
+        if (tin(d, j, w_we_have) && !d->t[j].neigh)
+            return true;
+        /* "nos está cayendo agua", "it's dripping on us". */
+        if ((teq(d, j, "nos") && tk(d, j + 1 + (teq(d, j + 1, "esta") || teq(d, j + 1, "estan")),
+                                    K(GUSH) | K(RUN) | K(LEAK) | K(DRIP) | K(BACKUP))) ||
+            ((teq(d, j, "us") || teq(d, j, "ours")) && tin(d, j - 1, w_into)))
+            return true;
         /* "the line from the street fell in the yard": it landed at the caller's home. */
         if (tm(d, j, M(HOMEPART)) && !d->t[j].neigh && j > lo &&
             (tin(d, j - 1, w_into) || (tin(d, j - 1, w_art) && tin(d, j - 2, w_into))))
@@ -3486,13 +4237,23 @@ static bool neighbor_at(const doc_t *d, const cue_t *c)
         nb = nb || d->t[j].neigh;
     if (!nb && lo > 0 && same_sent(d, lo - 1, key) &&
         clause_m(d, key, lo - key, hi - key, M(OWN)) < 0) {
-        for (int j = clause_lo(d, lo - 1); j < lo; j++)
+        /* "los vecinos sí tienen luz, el breaker ...": the neighbours are the contrast. */
+        bool contrast = false;
+        for (int j = clause_lo(d, lo - 1); j < lo; j++) {
             nb = nb || d->t[j].neigh;
+            contrast = contrast || tm(d, j, M(FINE)) ||
+                       (teq(d, j, "si") && (tpre(d, j + 1, "tien") || teq(d, j + 1, "hay"))) ||
+                       ((teq(d, j, "do") || teq(d, j, "still")) && tpre(d, j + 1, "ha"));
+        }
+        nb = nb && !contrast;
     }
     if (!nb && d->unaffected && clause_m(d, key, lo - key, hi - key, M(OWN)) < 0) {
         for (int j = 0; j < d->n; j++)
             nb = nb || d->t[j].neigh;
     }
+    if (!nb && d->not_reached && clause_m(d, key, lo - key, hi - key, M(OWN)) < 0 &&
+        !negated_at(d, key))
+        nb = true;
     return nb && !reaches_caller(d, lo, hi);
 }
 
@@ -3500,6 +4261,9 @@ static const char *const w_fresh[] = {"new",       "brand",  "fresh",     "chang
                                       "swapped",   "nueva",  "nuevas",    "nuevo",    "nuevos",
                                       "cambie",    "cambio", "cambiamos", "cambiado", "cambiada",
                                       "cambiadas", NULL};
+
+static const char *const w_need[] = {"need",  "needs", "necesita", "necesitan",
+                                     "ocupa", "want",  NULL};
 
 static bool battery_ruled_out(const doc_t *d, int j)
 {
@@ -3509,7 +4273,44 @@ static bool battery_ruled_out(const doc_t *d, int j)
     if (!battery)
         return false;
     for (int q = j - 4; q <= j + 4; q++) {
-        if (q != j && same_clause(d, q, j) && (tin(d, q, w_fresh) || (q < j && tm(d, q, M(NEG)))))
+        /* "it needs a new battery", "necesita pila nueva" is the cause, not a ruled-out one. */
+        bool wanted = (tin(d, q - 1, w_need) || tin(d, q - 2, w_need) || teq(d, q - 1, "a")) ||
+                      (q > j && (tin(d, j - 1, w_need) || tin(d, j - 2, w_need)));
+        if (q != j && same_clause(d, q, j) &&
+            ((tin(d, q, w_fresh) && !wanted) || (q < j && tm(d, q, M(NEG)))))
+            return true;
+    }
+    return false;
+}
+
+static const char *const w_guess[] = {"probably", "maybe",  "might", "think",   "guess", "sera",
+                                      "creo",     "quizas", "tal",   "thought", NULL};
+
+/* "nobody feels sick", "we all feel fine", "todos estamos bien", "no symptoms". */
+static bool no_symptoms_said(const doc_t *d)
+{
+    for (int j = 0; j < d->n; j++) {
+        bool ill =
+            teq(d, j, "sick") || teq(d, j, "mal") || tpre(d, j, "symptom") || tpre(d, j, "sintoma");
+        if (ill && near_m(d, j, -3, -1, M(NEG)) >= 0)
+            return true;
+        bool feel = teq(d, j, "feel") || teq(d, j, "feels") || teq(d, j, "estamos") ||
+                    teq(d, j, "sentimos") || teq(d, j, "everyones") || teq(d, j, "everybodys");
+        if (feel && (tm(d, j + 1, M(FINE)) || tm(d, j + 2, M(FINE))))
+            return true;
+    }
+    return false;
+}
+
+/* A battery the caller only guesses at ("probably the battery", "¿será la pila?"). */
+static bool battery_guessed(const doc_t *d, int j)
+{
+    bool battery =
+        teq(d, j, "pila") || teq(d, j, "pilas") || tpre(d, j, "batte") || tpre(d, j, "bater");
+    if (!battery)
+        return false;
+    for (int q = j - 5; q < j; q++) {
+        if (same_clause(d, q, j) && tin(d, q, w_guess))
             return true;
     }
     return false;
@@ -3538,6 +4339,11 @@ static bool false_alarm_at(const doc_t *d, const cue_t *c)
             continue;
         /* "it's not the battery", "the batteries are brand new": ruled out, not the cause. */
         if (tm(d, j, M(FALSEAL)) && battery_ruled_out(d, j))
+            continue;
+        /* "it's probably just the battery, but it's going off nonstop": the caller's guess does
+         * not explain away an alarm that is sounding rather than chirping. */
+        if ((c->flags & CF_ALARM) && tm(d, j, M(FALSEAL)) && battery_guessed(d, j) &&
+            !no_symptoms_said(d))
             continue;
         /* Dust burning off explains a smell on the season's first run; a burning-dust smell
          * that is simply there now is a burning smell. */
@@ -3698,6 +4504,7 @@ static void analyse_window(doc_t *d, const char *text, size_t len, findings_t *f
     fix_meanings(d);
     d->ncue = 0;
     d->unaffected = false;
+    d->not_reached = false;
     mark_context(d);
     detect_gas(d);
     detect_co(d);

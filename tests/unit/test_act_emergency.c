@@ -4,8 +4,9 @@
  * with English and Spanish utterances written for these tests (none is from
  * the dev or held-out sets), the category priority rules, temperatures, the
  * tenant's trade, the cues a contractor reads, input of any length and any
- * bytes, and three scored sets: the shared dev set, this project's own
- * held-out set and its extra blind batches, which must keep recall >= 98%,
+ * bytes, and the scored sets: the shared dev set, this project's own
+ * held-out set, its extra blind batches, the independent s7 blind batches and
+ * the hard cases written with the s7 rules, which must keep recall >= 98%,
  * false positives <= 5% and the right category for >= 90% of true
  * emergencies. Single thread; no services.
  */
@@ -597,6 +598,383 @@ static void test_word_table_is_in_lookup_order(void **state)
     assert_true(act_emg_selfcheck());
 }
 
+/* Whole families of wordings, not single words: symptoms (woozy, atontados), shocks (tingle,
+ * zing, toques), water (gushing, a lake, botando agua, a fountain), regional names (pluma, chorro,
+ * termo, butano, diferencial, la planta). */
+static const utterance_t synonym_families[] = {
+    {"the pipe under the sink is leaking like crazy, i can't keep up with it", IND_PLUMBING,
+     LANG_EN, ACT_EMG_FLOODING},
+    {"el tubo de abajo del lavabo tiene una fuga muy fuerte", IND_PLUMBING, LANG_ES,
+     ACT_EMG_FLOODING},
+    {"the supply line has a small leak, can you come thursday", IND_PLUMBING, LANG_EN,
+     ACT_EMG_NONE},
+    {"la llave de la cocina gotea mucho, ¿cuándo pueden venir a cambiarla?", IND_PLUMBING, LANG_ES,
+     ACT_EMG_NONE},
+    {"we've got no water, the pump isn't kicking on and the pressure gauge says zero", IND_PLUMBING,
+     LANG_EN, ACT_EMG_NO_WATER},
+    {"se fue el agua en toda la casa, ni una llave tiene", IND_PLUMBING, LANG_ES, ACT_EMG_NO_WATER},
+    {"we lost water to the whole house this morning, every tap is dry", IND_PLUMBING, LANG_EN,
+     ACT_EMG_NO_WATER},
+    {"the radiators are all ice cold and it's six degrees outside", IND_HVAC, LANG_EN,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"los radiadores están fríos, la caldera no arranca y estamos a bajo cero", IND_HVAC, LANG_ES,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"se fue la luz en media casa y el tablero está tronando", IND_ELECTRICAL, LANG_ES,
+     ACT_EMG_ELECTRICAL_HAZARD},
+    {"el termo está perdiendo agua por abajo, ya he vaciado dos cubos y sigue", IND_PLUMBING,
+     LANG_ES, ACT_EMG_WATER_HEATER_FAILURE},
+    {"el termotanque se pinchó y está largando agua por todos lados", IND_PLUMBING, LANG_ES,
+     ACT_EMG_WATER_HEATER_FAILURE},
+    {"se apagó la estufa a gas y no quiere prender, afuera está helando y mi abuela tiene noventa",
+     IND_HVAC, LANG_ES, ACT_EMG_NO_HEAT_DANGER},
+    {"han saltado los plomos y el cuadro hace chispas, y huele a quemado", IND_ELECTRICAL, LANG_ES,
+     ACT_EMG_ELECTRICAL_HAZARD},
+    {"le salen llamas por enfrente al calentón", IND_HVAC, LANG_ES, ACT_EMG_FIRE_SMOKE},
+    {"the outlet in the kids' room smells like fish, like really strong, and the cover looks a "
+     "little brown",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_FIRE_SMOKE},
+    {"el enchufe del cuarto huele como a pescado, bien fuerte, y está medio café", IND_ELECTRICAL,
+     LANG_ES, ACT_EMG_FIRE_SMOKE},
+    {"the wire behind the outlet is glowing red, i can see it through the crack", IND_ELECTRICAL,
+     LANG_EN, ACT_EMG_ELECTRICAL_HAZARD},
+    {"the ceiling in the living room is sagging and bulging with water, it's dripping from the "
+     "middle",
+     IND_PLUMBING, LANG_EN, ACT_EMG_FLOODING},
+    {"el techo de la sala se está inflando con agua y ya empezó a gotear por el centro",
+     IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"están saliendo aguas servidas por el desagüe de la ducha", IND_PLUMBING, LANG_ES,
+     ACT_EMG_SEWAGE_BACKUP},
+    {"el calefón se rajó y está tirando agua por todos lados", IND_PLUMBING, LANG_ES,
+     ACT_EMG_WATER_HEATER_FAILURE},
+    {"the toilet tank cracked in half and water's going everywhere", IND_PLUMBING, LANG_EN,
+     ACT_EMG_FLOODING},
+    {"the outlit by the tv is sparkin and poppin", IND_ELECTRICAL, LANG_EN,
+     ACT_EMG_ELECTRICAL_HAZARD},
+    {"el water heater está bien, pero la pipe de al lado se quebró y hay agua everywhere",
+     IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"okay so like, i came home from work and there's water literally coming down the stairs from "
+     "the second floor, i think something upstairs broke, i don't even know where the shutoff is",
+     IND_PLUMBING, LANG_EN, ACT_EMG_FLOODING},
+    {"oiga, ando bien apurada, se reventó algo en el baño de arriba y el agua está bajando por las "
+     "escaleras, no sé dónde se cierra el agua",
+     IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"so this is kind of weird, but whenever i touch the metal frame of the oven i feel like a "
+     "little pins and needles thing in my hand, my husband felt it too",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_ELECTRICAL_HAZARD},
+    {"fíjese que cuando toco el refri siento como cosquillas en la mano, como que pica, y a mi "
+     "hijo también le pasó",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_ELECTRICAL_HAZARD},
+    {"se está saliendo el agua por debajo del lavaplatos a chorro y ya está todo el piso mojado",
+     IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"every time i mop under the water heater the puddle comes right back", IND_PLUMBING, LANG_EN,
+     ACT_EMG_WATER_HEATER_FAILURE},
+    {"seco el charco del calentador y a los cinco minutos ya está otra vez lleno de agua",
+     IND_PLUMBING, LANG_ES, ACT_EMG_WATER_HEATER_FAILURE},
+    {"the see oh alarm is going off in the basement", IND_HVAC, LANG_EN, ACT_EMG_CARBON_MONOXIDE},
+    {"the little co thingy in the hall is going crazy, beeping nonstop, and the furnace is on",
+     IND_HVAC, LANG_EN, ACT_EMG_CARBON_MONOXIDE},
+    {"me pasó la electricidad al tocar la llave del lavabo", IND_ELECTRICAL, LANG_ES,
+     ACT_EMG_ELECTRICAL_HAZARD},
+    {"el agua está saliendo a borbotones de la pared", IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"se reventó la llave del jardín y el agua se está metiendo a la casa", IND_PLUMBING, LANG_ES,
+     ACT_EMG_FLOODING},
+    {"the furnace has been running nonstop and my wife and i both feel woozy and lightheaded, the "
+     "kids are real groggy too",
+     IND_HVAC, LANG_EN, ACT_EMG_CARBON_MONOXIDE},
+    {"tenemos el calentón prendido toda la noche y amanecimos todos atontados y con náuseas, el "
+     "niño está bien adormilado",
+     IND_HVAC, LANG_ES, ACT_EMG_CARBON_MONOXIDE},
+    {"la planta eléctrica está prendida en la cochera y a mi esposo le duele mucho la cabeza y "
+     "anda mareado",
+     IND_HVAC, LANG_ES, ACT_EMG_CARBON_MONOXIDE},
+    {"every time i grab the handle on the fridge i feel a tingle up my arm, like a little buzz",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_ELECTRICAL_HAZARD},
+    {"la regadera me da toques cuando la toco, como una corriente en las manos", IND_ELECTRICAL,
+     LANG_ES, ACT_EMG_ELECTRICAL_HAZARD},
+    {"water is gushing out from under the kitchen sink, it's like a lake in here", IND_PLUMBING,
+     LANG_EN, ACT_EMG_FLOODING},
+    {"se reventó el tubo del patio y está botando agua por todos lados", IND_PLUMBING, LANG_ES,
+     ACT_EMG_FLOODING},
+    {"se salió la manguera de la lavadora y sale un chorro de agua que ya llegó a la sala",
+     IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"there's a fountain coming out of a copper line in the basement, it's over my ankles already",
+     IND_PLUMBING, LANG_EN, ACT_EMG_FLOODING},
+    {"desde la mañana no sale agua de ningún chorro de la casa, ni del baño ni de la pila",
+     IND_PLUMBING, LANG_ES, ACT_EMG_NO_WATER},
+    {"huele muchísimo a butano en la cocina, creo que es la bombona", IND_HVAC, LANG_ES,
+     ACT_EMG_GAS_LEAK},
+    {"salta el diferencial cada dos por tres y el cuadro está calentito y huele a quemado",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_ELECTRICAL_HAZARD},
+    {"prendimos la planta en el garaje y ahora todos tenemos dolor de cabeza y vómito", IND_HVAC,
+     LANG_ES, ACT_EMG_CARBON_MONOXIDE},
+    {"el detector de co está bipeando sin parar y la caldera está prendida", IND_HVAC, LANG_ES,
+     ACT_EMG_CARBON_MONOXIDE},
+    {"la estufa de leña no prende y es la única calefacción, afuera está nevando y tengo un bebé "
+     "de tres meses",
+     IND_HVAC, LANG_ES, ACT_EMG_NO_HEAT_DANGER},
+    {"tronó el tubo del agua debajo del fregadero y se está inundando la cocina", IND_PLUMBING,
+     LANG_ES, ACT_EMG_FLOODING},
+    {"por la coladera del sótano está saliendo agua oscura que huele a alcantarilla", IND_PLUMBING,
+     LANG_ES, ACT_EMG_SEWAGE_BACKUP},
+    {"se paró la caldera y tengo a mi madre de noventa años en casa, estamos a doce grados dentro",
+     IND_HVAC, LANG_ES, ACT_EMG_NO_HEAT_DANGER},
+    {"la válvula de alivio del boiler está soltando vapor y agua hirviendo", IND_PLUMBING, LANG_ES,
+     ACT_EMG_WATER_HEATER_FAILURE},
+};
+
+/* "five below", "minus ten", "bajo cero", "one fifteen", "supposed to be a hundred and six",
+ * "I'm ninety one", and a bare Spanish number next to one in Celsius. */
+static const utterance_t temperature_forms[] = {
+    {"our boiler shut down and the pipes are starting to freeze, it's 5 degrees", IND_HVAC, LANG_EN,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"se apagó la caldera, las tuberías se están congelando, afuera estamos a menos doce", IND_HVAC,
+     LANG_ES, ACT_EMG_NO_HEAT_DANGER},
+    {"no heat and the temperature in the house is down to 45, i have a 3 week old", IND_HVAC,
+     LANG_EN, ACT_EMG_NO_HEAT_DANGER},
+    {"no hay calefacción y adentro estamos a cinco grados, tengo un recién nacido", IND_HVAC,
+     LANG_ES, ACT_EMG_NO_HEAT_DANGER},
+    {"the ac's been out two days, it's one oh eight outside, my dad's 80 and he's not drinking "
+     "anything",
+     IND_HVAC, LANG_EN, ACT_EMG_NO_COOLING_DANGER},
+    {"el calentón no prende y estamos a diez bajo cero allá afuera", IND_HVAC, LANG_ES,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"furnace died, it's minus fifteen with the windchill and we've got a newborn", IND_HVAC,
+     LANG_EN, ACT_EMG_NO_HEAT_DANGER},
+    {"heat's out and it's five below outside, my dad is on oxygen", IND_HVAC, LANG_EN,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"the furnace is down and it's supposed to hit minus ten tonight", IND_HVAC, LANG_EN,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"se descompuso la calefacción y afuera estamos bajo cero", IND_HVAC, LANG_ES,
+     ACT_EMG_NO_HEAT_DANGER},
+    {"air conditioner is blowing warm air, it's one fifteen in phoenix today and grandpa's eighty "
+     "nine and confused",
+     IND_HVAC, LANG_EN, ACT_EMG_NO_COOLING_DANGER},
+    {"el clima nomás echa aire caliente, afuera hace cuarenta y dos grados y mi abuelita de "
+     "noventa años está mareada",
+     IND_HVAC, LANG_ES, ACT_EMG_NO_COOLING_DANGER},
+    {"no tenemos calefacción pero afuera estamos a dieciocho grados y adentro a veinte, somos dos "
+     "adultos sanos",
+     IND_HVAC, LANG_ES, ACT_EMG_NONE},
+    {"the air conditioner died this morning and it's supposed to be a hundred and six later, i'm "
+     "ninety one and i feel kind of woozy",
+     IND_HVAC, LANG_EN, ACT_EMG_NO_COOLING_DANGER},
+    {"se nos fue la calefacción pero fuera hace dieciséis grados y dentro estamos a veinte, somos "
+     "jóvenes y estamos bien",
+     IND_HVAC, LANG_ES, ACT_EMG_NONE},
+};
+
+/* A denied hazard does not cancel a different one that is present; a list of denials cancels the
+ * water it follows; not seeing water is not having none, nor is one room's dry faucet. */
+static const utterance_t negation_scope[] = {
+    {"no heat, pipes are frozen, it's ten below, and now nothing comes out of the kitchen faucet",
+     IND_HVAC, LANG_EN, ACT_EMG_NO_HEAT_DANGER},
+    {"there's no smoke or anything, but the outlet in the den smells like burning plastic",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_FIRE_SMOKE},
+    {"no sale humo pero el apagador de la cocina huele a quemado", IND_ELECTRICAL, LANG_ES,
+     ACT_EMG_FIRE_SMOKE},
+    {"nothing's sparking but water is pouring out of the light fixture in the hallway ceiling",
+     IND_PLUMBING, LANG_EN, ACT_EMG_FLOODING},
+    {"no leak, no drip, no puddle, the toilet just runs all night, can you come next week",
+     IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"no gotea, no hay charco, nada mojado, solo el excusado que no deja de correr", IND_PLUMBING,
+     LANG_ES, ACT_EMG_NONE},
+    {"pipe under the bathroom sink thawed out and the water's running again, no leak at all, just "
+     "want it insulated",
+     IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"the water meter keeps spinning even with everything off, do i have a hidden leak somewhere? "
+     "i don't see any water",
+     IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"no veo agua en el piso pero el recibo vino altísimo, ¿será una fuga escondida?", IND_PLUMBING,
+     LANG_ES, ACT_EMG_NONE},
+    {"el calentador no calienta bien, sale el agua tibia nada más, no gotea ni chorrea ni nada",
+     IND_PLUMBING, LANG_ES, ACT_EMG_NONE},
+};
+
+/* A battery chirp (but not a guessed battery for an alarm that won't stop), static from a doorknob,
+ * sparks from a welder, a fear of what could happen, money slang, a smell the caller names as damp.
+ */
+static const utterance_t explained_away[] = {
+    {"the co alarm is going off, it's probably just the battery but it won't stop", IND_HVAC,
+     LANG_EN, ACT_EMG_CARBON_MONOXIDE},
+    {"la alarma de monóxido está sonando sin parar, creo que es la pila", IND_HVAC, LANG_ES,
+     ACT_EMG_CARBON_MONOXIDE},
+    {"the co detector keeps beeping, i think it needs a new battery, nobody feels sick", IND_HVAC,
+     LANG_EN, ACT_EMG_NONE},
+    {"el detector de monóxido pita de vez en cuando, creo que es la pila", IND_HVAC, LANG_ES,
+     ACT_EMG_NONE},
+    {"the co detector shows a warning that says end of life, can you bring a new one", IND_HVAC,
+     LANG_EN, ACT_EMG_NONE},
+    {"el detector de monóxido marca peligro fin de vida, ya está vencido, ¿me traen otro?",
+     IND_HVAC, LANG_ES, ACT_EMG_NONE},
+    {"the fridge hums and vibrates a little when i touch the door, is the compressor going",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"the toaster coils glow red like normal, i just want an extra outlet on the counter",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"the carbon monoxide detector in the hall gives a short chirp every thirty seconds, we all "
+     "feel fine",
+     IND_HVAC, LANG_EN, ACT_EMG_NONE},
+    {"my basement floods every spring, can you quote me a sump pump install", IND_PLUMBING, LANG_EN,
+     ACT_EMG_NONE},
+    {"el detector de humo pita cada rato, creo que ya hay que cambiarle la pila", IND_ELECTRICAL,
+     LANG_ES, ACT_EMG_NONE},
+    {"the carbon monoxide detector chirps every couple of minutes, i think it needs a battery, "
+     "nobody feels sick",
+     IND_HVAC, LANG_EN, ACT_EMG_NONE},
+    {"el detector de monóxido hace un pitido cada minuto, creo que es la batería, todos estamos "
+     "bien",
+     IND_HVAC, LANG_ES, ACT_EMG_NONE},
+    {"the kids keep getting static zaps off the trampoline and the car door, is that something a "
+     "whole house humidifier fixes",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"me da miedo que mi hijo se electrocute con ese contacto viejo del baño, ¿me pueden poner uno "
+     "con gfci?",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_NONE},
+    {"my son was welding in the garage and sparks went everywhere, nothing caught, we just need a "
+     "240 outlet out there",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"el recibo de luz está on fire este mes, ¿hacen auditorías de energía?", IND_ELECTRICAL,
+     LANG_ES, ACT_EMG_NONE},
+    {"i'm scared my dad is gonna get shocked using that old outlet by the sink, can you put in a "
+     "gfci",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"hay un olor raro en el closet, no a gas, más bien como a humedad, ¿limpian ductos?", IND_HVAC,
+     LANG_ES, ACT_EMG_NONE},
+    {"smoke detector in the hallway keeps chirping once a minute, can you guys replace the "
+     "batteries",
+     IND_HVAC, LANG_EN, ACT_EMG_NONE},
+};
+
+/* "desde entonces nada", "nothing since", "threw it away", "ya no huele a quemado", and a smell
+ * said to be gone long after it was named, are over; "a drip earlier but now it's pouring" and
+ * "if it sparks again call you - it's sparking right now" are live. Shutting the valve or the
+ * breaker ends a hazard unless it goes on ("still", "even after", "please hurry"). */
+static const utterance_t stopped_later[] = {
+    {"the washer hose popped off but i shut the valve right away, just need a new hose",
+     IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"se zafó la manguera de la lavadora, cerré la llave de paso luego luego, ¿pueden venir a "
+     "cambiarla?",
+     IND_PLUMBING, LANG_ES, ACT_EMG_NONE},
+    {"the outlet sparked so i flipped the breaker off, can you come tomorrow", IND_ELECTRICAL,
+     LANG_EN, ACT_EMG_NONE},
+    {"water is pouring through the ceiling, i shut the main off, please hurry", IND_PLUMBING,
+     LANG_EN, ACT_EMG_FLOODING},
+    {"se reventó el tubo y aunque cerré la llave de paso sigue saliendo agua", IND_PLUMBING,
+     LANG_ES, ACT_EMG_FLOODING},
+    {"the outlet sparked so i flipped the breaker off, now it smells burnt", IND_ELECTRICAL,
+     LANG_EN, ACT_EMG_ELECTRICAL_HAZARD},
+    {"it was just a drip earlier but now it's pouring out from under the sink", IND_PLUMBING,
+     LANG_EN, ACT_EMG_FLOODING},
+    {"en la mañana nomás goteaba pero ahorita ya está saliendo a chorros", IND_PLUMBING, LANG_ES,
+     ACT_EMG_FLOODING},
+    {"my landlord said if it ever starts sparking again to call you, well it's sparking right now",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_ELECTRICAL_HAZARD},
+    {"el dueño me dijo que si volvía a echar chispas les hablara, y ahorita está echando chispas",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_ELECTRICAL_HAZARD},
+    {"if the outlet ever sparks again, should i turn the breaker off first?", IND_ELECTRICAL,
+     LANG_EN, ACT_EMG_NONE},
+    {"si el contacto vuelve a echar chispas, ¿qué hago?", IND_ELECTRICAL, LANG_ES, ACT_EMG_NONE},
+    {"el contacto echó chispas ayer, bajé el breaker y desde entonces nada, ¿pueden venir el "
+     "lunes?",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_NONE},
+    {"the outlet sparked this morning, i flipped the breaker off and nothing since, can someone "
+     "swap it thursday",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"the old extension cord on the porch zapped me so i threw it away, now i want an outdoor "
+     "outlet put in",
+     IND_ELECTRICAL, LANG_EN, ACT_EMG_NONE},
+    {"desconecté el calentador y ya no huele a quemado, ¿pueden revisar el enchufe mañana?",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_NONE},
+    {"we smelled gas at the range earlier because my toddler turned a knob without it lighting, i "
+     "shut it off and aired out the house and the smell is completely gone now, can you put knob "
+     "covers on",
+     IND_HVAC, LANG_EN, ACT_EMG_NONE},
+};
+
+/* The neighbour's building or flat, "nothing has reached us", a contrast ("los vecinos sí
+ * tienen"), the caller's own street address, water falling on us. */
+static const utterance_t neighbors_scope[] = {
+    {"the apartment upstairs had a pipe burst, but nothing has reached us, our ceiling is totally "
+     "dry",
+     IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"en la casa de al lado se inundó el sótano, la nuestra está seca, ¿revisan bombas de "
+     "sumidero?",
+     IND_PLUMBING, LANG_ES, ACT_EMG_NONE},
+    {"al vecino de arriba se le reventó un tubo y ahora nos está cayendo agua por el techo del "
+     "baño",
+     IND_PLUMBING, LANG_ES, ACT_EMG_FLOODING},
+    {"los vecinos sí tienen agua pero nosotros no tenemos nada de agua en toda la casa",
+     IND_PLUMBING, LANG_ES, ACT_EMG_NO_WATER},
+    {"this is the kids' daycare on maple street, the co alarm in the nap room is going off and two "
+     "kids threw up",
+     IND_HVAC, LANG_EN, ACT_EMG_CARBON_MONOXIDE},
+    {"this is sunshine preschool on elm avenue, the co detector in the back room is going off and "
+     "a teacher feels dizzy, the boiler is running",
+     IND_HVAC, LANG_EN, ACT_EMG_CARBON_MONOXIDE},
+    {"se fue la luz en toda la casa, los vecinos sí tienen, el breaker principal no sube, se bota "
+     "otra vez y huele a quemado en la caja",
+     IND_ELECTRICAL, LANG_ES, ACT_EMG_ELECTRICAL_HAZARD},
+};
+
+static void test_symptom_shock_water_and_regional_word_families_are_understood(void **state)
+{
+    (void)state;
+    EXPECT_ALL(synonym_families);
+}
+
+static void test_temperature_forms_said_by_callers_are_read(void **state)
+{
+    (void)state;
+    EXPECT_ALL(temperature_forms);
+}
+
+static void test_a_negation_covers_only_its_own_hazard(void **state)
+{
+    (void)state;
+    EXPECT_ALL(negation_scope);
+}
+
+static void test_chirps_static_tool_sparks_fears_and_slang_are_not_emergencies(void **state)
+{
+    (void)state;
+    EXPECT_ALL(explained_away);
+}
+
+static void test_stopped_since_is_over_and_right_now_is_live(void **state)
+{
+    (void)state;
+    EXPECT_ALL(stopped_later);
+}
+
+static void test_whose_home_a_neighbors_problem_is_in_is_judged_by_the_whole_call(void **state)
+{
+    (void)state;
+    EXPECT_ALL(neighbors_scope);
+}
+
+/* A worried question about what is happening now is live ("should I be worried that the water
+ * heater is leaking all over?"); a question about what could happen, or whether there is a hidden
+ * leak nobody can see, is not. */
+static const utterance_t questions[] = {
+    {"should i be worried that the water heater is leaking all over the floor?", IND_PLUMBING,
+     LANG_EN, ACT_EMG_WATER_HEATER_FAILURE},
+    {"¿es grave que el calentador esté tirando agua por todo el piso?", IND_PLUMBING, LANG_ES,
+     ACT_EMG_WATER_HEATER_FAILURE},
+    {"is it bad that water is coming through the ceiling light?", IND_PLUMBING, LANG_EN,
+     ACT_EMG_FLOODING},
+    {"is it bad if the pipes freeze while we're gone?", IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"the water meter keeps spinning even with everything off, do i have a hidden leak somewhere? "
+     "i don't see any water",
+     IND_PLUMBING, LANG_EN, ACT_EMG_NONE},
+    {"no veo agua en el piso pero el recibo vino altísimo, ¿será una fuga escondida?", IND_PLUMBING,
+     LANG_ES, ACT_EMG_NONE},
+};
+
+static void test_worried_questions_about_now_are_live_and_what_ifs_are_not(void **state)
+{
+    (void)state;
+    EXPECT_ALL(questions);
+}
+
 /* ------------------------------------------------------------ scored sets */
 
 typedef struct {
@@ -697,6 +1075,24 @@ test_second_authors_extra_set_meets_recall_false_positive_and_category_targets(v
     score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-own-extra2.jsonl");
 }
 
+/* Three blind batches by independent authors (s7a-s7c), each scored before the rules were
+ * adjusted for it (recall/false-positive rate/category: a 0.765/0.000/0.974, b 0.904/0.138/0.979,
+ * c 0.820/0.150/0.878); kept as a regression set. */
+static void test_blind_s7_set_meets_recall_false_positive_and_category_targets(void **state)
+{
+    (void)state;
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-s7.jsonl");
+}
+
+/* Hard cases written for the families of wordings and the logic added while fixing the s7 batches
+ * (synonym families, temperature forms, negation scope, neighbours, chirps, static, stopped
+ * hazards), by the same author as those rules: a regression set, not a blind measurement. */
+static void test_own_s7_hard_case_set_meets_recall_false_positive_and_category_targets(void **state)
+{
+    (void)state;
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-own-hardcases-s7.jsonl");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,11 +1123,21 @@ int main(void)
         cmocka_unit_test(test_any_bytes_are_safe_input),
         cmocka_unit_test(test_names_and_parsers_round_trip),
         cmocka_unit_test(test_word_table_is_in_lookup_order),
+        cmocka_unit_test(test_symptom_shock_water_and_regional_word_families_are_understood),
+        cmocka_unit_test(test_temperature_forms_said_by_callers_are_read),
+        cmocka_unit_test(test_a_negation_covers_only_its_own_hazard),
+        cmocka_unit_test(test_chirps_static_tool_sparks_fears_and_slang_are_not_emergencies),
+        cmocka_unit_test(test_stopped_since_is_over_and_right_now_is_live),
+        cmocka_unit_test(test_whose_home_a_neighbors_problem_is_in_is_judged_by_the_whole_call),
+        cmocka_unit_test(test_worried_questions_about_now_are_live_and_what_ifs_are_not),
         cmocka_unit_test(test_dev_set_meets_recall_false_positive_and_category_targets),
         cmocka_unit_test(test_own_held_out_set_meets_recall_false_positive_and_category_targets),
         cmocka_unit_test(test_own_extra_set_meets_recall_false_positive_and_category_targets),
         cmocka_unit_test(
             test_second_authors_extra_set_meets_recall_false_positive_and_category_targets),
+        cmocka_unit_test(test_blind_s7_set_meets_recall_false_positive_and_category_targets),
+        cmocka_unit_test(
+            test_own_s7_hard_case_set_meets_recall_false_positive_and_category_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
