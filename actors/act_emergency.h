@@ -20,6 +20,13 @@
  * that does not reach the caller, a false alarm (test button, cooking). Any
  * live cue wins, so "no sparks, but I get zapped" is an emergency. The
  * category follows the policy's priority rules.
+ *
+ * The rules are then weighed against a learned scorer (act_emg_model.h), a
+ * logistic regression over the words that has read a few thousand labelled
+ * calls: it raises emergencies worded in ways no rule anticipated ("learned:"
+ * cues name the caller's words that decided it) and overrules a rules finding
+ * only when it is very sure there is none. docs/emergency.md has how, why and
+ * the blind scores.
  */
 #ifndef ACT_EMERGENCY_H
 #define ACT_EMERGENCY_H

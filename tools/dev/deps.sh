@@ -14,7 +14,7 @@ PACKAGES=(
     libevent-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libmsgpack-dev libjansson-dev
     libcmocka-dev libicu-dev libssl-dev
     postgresql postgresql-contrib redis-server
-    nginx-light gnuplot-nox curl jq
+    nginx-light gnuplot-nox curl jq python3
 )
 
 check_only=0
