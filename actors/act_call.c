@@ -116,6 +116,7 @@ typedef struct call {
     bool state_saved;           /* the hot state has been written once */
     bool state_dirty;           /* changed since the last write */
     eng_timer_id_t flush_timer; /* armed while state_dirty, 0 otherwise */
+    bool tools_ttl_set;         /* call:<id>:tools has its TTL */
 } call_t;
 
 static void call_process(call_t *c, eng_msg_t *msg);
@@ -325,11 +326,14 @@ static void remember_tool(call_t *c, const char *id, const char *name, const cha
     const char *argv[] = {"HSET", key, id, val.data};
     size_t lens[] = {4, strlen(key), strlen(id), val.len};
     redis_fire(c, 4, argv, lens);
-    char ttl[32];
-    snprintf(ttl, sizeof(ttl), "%lld", (long long)state_ttl(c));
-    const char *eargv[] = {"EXPIRE", key, ttl};
-    size_t elens[] = {6, strlen(key), strlen(ttl)};
-    redis_fire(c, 3, eargv, elens);
+    if (!c->tools_ttl_set) { /* once per actor: the hash lives as long as a call can */
+        char ttl[32];
+        snprintf(ttl, sizeof(ttl), "%lld", (long long)state_ttl(c));
+        const char *eargv[] = {"EXPIRE", key, ttl};
+        size_t elens[] = {6, strlen(key), strlen(ttl)};
+        redis_fire(c, 3, eargv, elens);
+        c->tools_ttl_set = true;
+    }
     eng_buf_deinit(&val);
 }
 
@@ -1123,7 +1127,7 @@ static void call_process(call_t *c, eng_msg_t *msg)
         if (!c->end_report) {
             eng_msg_retain(msg);
             c->end_report = (sch_call_event_t *)msg;
-            state_save(c);
+            state_save_soon(c); /* retiring writes the final state once it is persisted */
             persist_start(c);
             return;
         }
