@@ -29,6 +29,7 @@
 #include "eng_alloc.h"
 #include "eng_buf.h"
 #include "eng_log.h"
+#include "eng_map.h"
 #include "eng_metrics.h"
 #include "sch_tenant.h"
 
@@ -63,7 +64,13 @@ static const char *const tool_names[] = {
 enum { STEP_LOAD = 1, STEP_WRITE = 2 };
 
 /* Parts of sai_booking_context a tool reads (schema/sql/0003_booking.sql). */
-enum { PART_SLOTS = 1, PART_REPEAT = 2, PART_APPTS = 4, PART_CUSTOMER = 8 };
+enum {
+    PART_SLOTS = 1,
+    PART_REPEAT = 2,
+    PART_APPTS = 4,
+    PART_CUSTOMER = 8,
+    PART_HAVE_SETUP = 16, /* with PART_SLOTS: the set-up rows are cached, skip them */
+};
 
 /* One row of a result, its columns counted from `off` (a context row's tag is column 0). */
 typedef struct row {
@@ -105,7 +112,77 @@ typedef struct booking {
     size_t service;  /* index into avail */
     int64_t start_ms;
     const char *status; /* result status for logs and metrics (static) */
+    int parts;          /* what the load asked for */
+    eng_msg_t *setup;   /* retained: cached load whose set-up rows this job uses, or NULL */
 } booking_t;
+
+/* ------------------------------------------------------------------ set-up cache */
+
+struct act_booking_statics {
+    eng_map_t by_tenant; /* tenant id -> statics_entry_t */
+    int64_t ttl_ms;
+};
+
+typedef struct statics_entry {
+    eng_msg_t *load; /* retained: a full sai_booking_context result */
+    int64_t at_ms;   /* loop clock when it was loaded */
+} statics_entry_t;
+
+act_booking_statics_t *act_booking_statics_new(int64_t ttl_ms)
+{
+    act_booking_statics_t *s = eng_xcalloc(1, sizeof(*s));
+    eng_map_init(&s->by_tenant);
+    s->ttl_ms = ttl_ms;
+    return s;
+}
+
+static void statics_entry_free_cb(const char *skey, uint64_t ikey, void *val, void *arg)
+{
+    statics_entry_t *e = val;
+    eng_msg_free(e->load);
+    free(e);
+}
+
+static void statics_clear(act_booking_statics_t *s)
+{
+    eng_map_each(&s->by_tenant, statics_entry_free_cb, NULL);
+    eng_map_deinit(&s->by_tenant);
+    eng_map_init(&s->by_tenant);
+}
+
+void act_booking_statics_free(act_booking_statics_t *s)
+{
+    if (!s)
+        return;
+    statics_clear(s);
+    eng_map_deinit(&s->by_tenant);
+    free(s);
+}
+
+/* The cached load of tenant's set-up if fresh, else NULL (borrowed). */
+static eng_msg_t *statics_get(act_booking_statics_t *s, const char *tenant, int64_t now_ms)
+{
+    statics_entry_t *e = s ? eng_map_get_str(&s->by_tenant, tenant) : NULL;
+    return e && now_ms - e->at_ms < s->ttl_ms ? e->load : NULL;
+}
+
+/* Keeps a full load (retained) as tenant's set-up from now on. */
+static void statics_put(act_booking_statics_t *s, const char *tenant, eng_msg_t *load,
+                        int64_t now_ms)
+{
+    statics_entry_t *e = eng_map_get_str(&s->by_tenant, tenant);
+    if (!e) {
+        if (eng_map_count(&s->by_tenant) >= ACT_BOOKING_STATICS_MAX)
+            statics_clear(s);
+        e = eng_xcalloc(1, sizeof(*e));
+        eng_map_put_str(&s->by_tenant, tenant, e);
+    } else {
+        eng_msg_free(e->load);
+    }
+    eng_msg_retain(load);
+    e->load = load;
+    e->at_ms = now_ms;
+}
 
 /* ------------------------------------------------------------------ SQL */
 
@@ -212,6 +289,7 @@ static void booking_free(booking_t *b)
         return;
     act_tool_job_free(b->job);
     act_avail_free(b->avail);
+    eng_msg_free(b->setup);
     for (size_t i = 0; i < b->nappts; i++) {
         free(b->appts[i].service_name);
         free(b->appts[i].service_name_es);
@@ -310,6 +388,16 @@ static void load(booking_t *b)
         parts = PART_APPTS | PART_CUSTOMER;
         break;
     }
+    if (parts & PART_SLOTS) {
+        eng_msg_t *setup =
+            statics_get(b->job->statics, b->job->tenant.id, eng_loop_now_ms(b->loop));
+        if (setup) {
+            eng_msg_retain(setup);
+            b->setup = setup;
+            parts |= PART_HAVE_SETUP;
+        }
+    }
+    b->parts = parts;
     char parts_text[8];
     snprintf(parts_text, sizeof(parts_text), "%d", parts);
     const char *params[] = {b->job->tenant.id, b->now_text, b->caller[0] ? b->caller : NULL,
@@ -341,8 +429,17 @@ static int64_t rnum64(row_t x, int col)
     return (int64_t)strtoll(rv(x, col), NULL, 10);
 }
 
-/* Builds the calendar and the caller's appointments from the load; false
- * when the tenant is not visible or its time zone unusable. */
+static bool is_setup_kind(const char *kind)
+{
+    return strcmp(kind, "service") == 0 || strcmp(kind, "tech") == 0 ||
+           strcmp(kind, "hours") == 0 || strcmp(kind, "closure") == 0;
+}
+
+static void add_row(booking_t *b, const eng_pg_result_t *r, int i);
+
+/* Builds the calendar and the caller's appointments from the load (and the
+ * cached set-up rows when the load skipped them); false when the tenant is
+ * not visible or its time zone unusable. */
 static bool build_avail(booking_t *b, const eng_pg_result_msg_t *m)
 {
     const eng_pg_result_t *r = m->nresults == 1 ? m->results[0] : NULL;
@@ -359,7 +456,23 @@ static bool build_avail(booking_t *b, const eng_pg_result_msg_t *m)
     }
     if (b->job->fmts)
         act_avail_use_fmts(b->avail, b->job->fmts);
-    for (int i = 1; i < eng_pg_ntuples(r); i++) {
+    /* Set-up rows first: busy time is added per known technician. */
+    if (b->setup) {
+        const eng_pg_result_msg_t *cached = (const eng_pg_result_msg_t *)b->setup;
+        const eng_pg_result_t *cr = cached->results[0];
+        for (int i = 1; i < eng_pg_ntuples(cr); i++)
+            if (is_setup_kind(eng_pg_value(cr, i, 0)))
+                add_row(b, cr, i);
+    }
+    for (int i = 1; i < eng_pg_ntuples(r); i++)
+        add_row(b, r, i);
+    return true;
+}
+
+/* One row of a load: set-up, busy time, the caller's appointments, a repeat, the customer. */
+static void add_row(booking_t *b, const eng_pg_result_t *r, int i)
+{
+    {
         row_t x = {r, i, 0};
         const char *kind = rv(x, 0);
         if (strcmp(kind, "busy") == 0) {
@@ -399,7 +512,6 @@ static bool build_avail(booking_t *b, const eng_pg_result_msg_t *m)
             b->customer = (row_t){r, i, 1};
         }
     }
-    return true;
 }
 
 /* ------------------------------------------------------------------ shared steps */
@@ -1071,6 +1183,9 @@ static void loaded(booking_t *b, const eng_pg_result_msg_t *m)
         answer_unavailable(b, false);
         return;
     }
+    if (b->job->statics && (b->parts & PART_SLOTS) && !(b->parts & PART_HAVE_SETUP))
+        statics_put(b->job->statics, b->job->tenant.id, (eng_msg_t *)&m->hdr,
+                    eng_loop_now_ms(b->loop));
     if (!build_avail(b, m)) {
         answer(b,
                T(b,

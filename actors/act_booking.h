@@ -35,6 +35,19 @@ eng_err_t act_booking_cancel(eng_loop_t *loop, act_tool_job_t *job);
 eng_err_t act_booking_lookup_customer(eng_loop_t *loop, act_tool_job_t *job);
 
 /*
+ * The booking set-up of each tenant (services, technicians, hours, closures:
+ * the rows of sai_booking_context that change only when someone edits the
+ * business), kept for ttl_ms after a job loaded them so the next jobs load
+ * only settings, booked time and the caller's rows (schema/sql/0006). An edit
+ * reaches callers within ttl_ms (the tenant profile in Redis is cached for
+ * minutes already). One per loop, held by whoever outlives the jobs (the
+ * call router); at most ACT_BOOKING_STATICS_MAX tenants, then it starts over.
+ */
+#define ACT_BOOKING_STATICS_MAX 10000
+act_booking_statics_t *act_booking_statics_new(int64_t ttl_ms);
+void act_booking_statics_free(act_booking_statics_t *s); /* accepts NULL */
+
+/*
  * For the call actor, to fill sch_tenant_profile_t.hours / .services: one row,
  * two text[] columns ("hours", "services") of human-readable lines in the
  * given language. Parameters: $1 tenant id (uuid text), $2 "en" or "es"

@@ -82,7 +82,8 @@ struct act_call_router {
     eng_counter_t *m_cache_hit;
     eng_counter_t *m_cache_miss;
     eng_counter_t *m_redis_write_errors;
-    act_avail_fmts_t *fmts; /* date formats shared by the booking jobs */
+    act_avail_fmts_t *fmts;         /* date formats shared by the booking jobs */
+    act_booking_statics_t *statics; /* booking set-up rows shared by the booking jobs */
 };
 
 typedef struct call {
@@ -502,6 +503,7 @@ static eng_err_t tool_job_start(call_t *c, act_tool_start_fn start, const sch_to
     job->pg = c->router->cfg.pg;
     job->redis = c->router->cfg.redis;
     job->fmts = c->router->fmts;
+    job->statics = c->router->statics;
     job->call_id = eng_xstrdup(c->st.call_id);
     job->caller_number = eng_xstrdup(c->st.caller_number);
     sch_tenant_profile_copy(&job->tenant, &c->profile);
@@ -1334,6 +1336,9 @@ act_call_router_t *act_call_router_new(eng_loop_t *loop, const act_call_config_t
     if (!r->cfg.idle_stop_ms)
         r->cfg.idle_stop_ms = 2 * 3600 * 1000;
     r->fmts = act_avail_fmts_new();
+    if (r->cfg.booking_setup_ttl_ms >= 0)
+        r->statics = act_booking_statics_new(
+            r->cfg.booking_setup_ttl_ms ? r->cfg.booking_setup_ttl_ms : 10000);
     eng_metrics_t *m = eng_loop_metrics(loop);
     r->m_calls = eng_metrics_counter(m, "serviceai_calls_placed_total", NULL,
                                      "Calls placed with their tenant");
@@ -1381,6 +1386,7 @@ void act_call_router_free(act_call_router_t *r)
     eng_buf_deinit(&ids);
     eng_map_deinit(&r->calls);
     act_avail_fmts_free(r->fmts);
+    act_booking_statics_free(r->statics);
     free(r);
 }
 

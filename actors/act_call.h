@@ -41,6 +41,9 @@ typedef struct act_call_config {
     int64_t state_ttl_s;  /* call:{id} TTL; 0 = 7200 */
     int64_t cache_ttl_s;  /* phone:/tenant: cache TTL; 0 = 300 */
     int64_t idle_stop_ms; /* a call actor with no event for this long stops; 0 = 2 h */
+    /* how long booking jobs reuse a tenant's services/technicians/hours/closures
+     * (act_booking.h); 0 = 10 s, negative = never (always load them) */
+    int64_t booking_setup_ttl_ms;
 } act_call_config_t;
 
 typedef struct act_call_router act_call_router_t;

@@ -26,10 +26,14 @@
 #include "sch_call.h"
 #include "sch_tenant.h"
 
+/* Per-tenant cache of the booking set-up rows (act_booking.h). */
+typedef struct act_booking_statics act_booking_statics_t;
+
 typedef struct act_tool_job {
-    eng_pg_t *pg;           /* borrowed; outlives every job */
-    eng_redis_t *redis;     /* borrowed; outlives every job */
-    act_avail_fmts_t *fmts; /* borrowed, may be NULL; outlives every job */
+    eng_pg_t *pg;                   /* borrowed; outlives every job */
+    eng_redis_t *redis;             /* borrowed; outlives every job */
+    act_avail_fmts_t *fmts;         /* borrowed, may be NULL; outlives every job */
+    act_booking_statics_t *statics; /* borrowed, may be NULL; outlives every job */
     char *call_id;
     char *caller_number;         /* E.164 or NULL (web calls) */
     sch_tenant_profile_t tenant; /* copy: id, name, industry, timezone, language */

@@ -102,6 +102,7 @@ typedef struct {
     int next_phone;
     int64_t job_deadline_in_ms; /* 0: 10 s */
     int64_t last_deadline_ms;
+    act_booking_statics_t *statics; /* handed to jobs when set (the router's cache) */
 } fx_t;
 
 typedef struct {
@@ -371,6 +372,7 @@ static void start_job(fx_t *fx, const tenant_t *t, uint64_t corr, const char *ca
 {
     act_tool_job_t *job = eng_xcalloc(1, sizeof(*job));
     job->pg = fx->pg;
+    job->statics = fx->statics;
     job->call_id = eng_xstrdup("call-booking-test");
     job->caller_number = eng_xstrdup(caller);
     job->tenant.id = eng_xstrdup(t->id);
@@ -1046,6 +1048,41 @@ static void test_a_booking_holds_work_plus_buffer_and_back_to_back_jobs_fit(void
     assert_string_equal(busy, "-90:0");
 }
 
+/* With the router's set-up cache, jobs reuse a tenant's services, technicians and hours for
+ * the cache's time (an edit reaches callers within it) while booked time is loaded every
+ * time. */
+static void test_cached_setup_is_reused_for_its_time_and_booked_time_never_is(void **state)
+{
+    fx_t *fx = *state;
+    fx->statics = act_booking_statics_new(1000);
+    tenant_t t = make_tenant(fx, "Cached Air", "America/Chicago", SCH_LANG_EN, 1);
+    const char *text = RUN(fx, &t, 0, "+17375550301", "check_availability", "tc-c1", "service",
+                           "air conditioning", NULL);
+    assert_has(text, "The soonest openings for AC repair are ");
+    char slot[64];
+    nth_slot(text, 0, slot);
+    text = RUN(fx, &t, 0, "+17375550302", "book_appointment", "tc-c2", "slot_id", slot, "service",
+               "AC repair", "customer_name", "Ana Ruiz", "address", "3 Elm Street",
+               "issue_description", "No cooling", NULL);
+    assert_has(text, "Booked: AC repair for Ana Ruiz on ");
+
+    /* The business stops offering its services: within the cache's second callers are still
+     * offered slots (from the cached set-up), but never the time just booked. */
+    const char *p[] = {t.id};
+    PQclear(query_ok(fx->pq, "UPDATE services SET active = false WHERE tenant_id = $1", 1, p));
+    text = RUN(fx, &t, 0, "+17375550301", "check_availability", "tc-c3", "service",
+               "air conditioning", NULL);
+    assert_has(text, "The soonest openings for AC repair are ");
+    assert_lacks(text, slot);
+
+    usleep(1100000); /* past the cache's time: the edit is seen */
+    text = RUN(fx, &t, 0, "+17375550301", "check_availability", "tc-c4", "service",
+               "air conditioning", NULL);
+    assert_has(text, "This business has no bookable services set up.");
+    act_booking_statics_free(fx->statics);
+    fx->statics = NULL;
+}
+
 static void test_rls_a_tenant_sees_and_writes_only_its_own_booking_rows(void **state)
 {
     fx_t *fx = *state;
@@ -1103,6 +1140,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_a_booking_holds_work_plus_buffer_and_back_to_back_jobs_fit, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_cached_setup_is_reused_for_its_time_and_booked_time_never_is, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rls_a_tenant_sees_and_writes_only_its_own_booking_rows,
                                         setup, teardown),
     };
