@@ -982,9 +982,9 @@ typedef struct {
 } tally_t;
 
 /* Scores a labelled JSON Lines file, prints the figures and every miss, and fails below target. */
-/* Scores a labelled set; fails below the given recall and category accuracy or above the
- * given false-positive rate. */
-static void score_set_at(const char *path, double min_recall, double max_fpr, double min_cat)
+/* Scores a labelled set against the issue's targets: recall >= 98%, false positives <= 5%,
+ * the right category for >= 90% of true emergencies. */
+static void score_set(const char *path)
 {
     FILE *fp = fopen(path, "r");
     if (!fp)
@@ -1043,15 +1043,9 @@ static void score_set_at(const char *path, double min_recall, double max_fpr, do
                   "category accuracy %.3f (%d/%d)\n",
                   path, recall, t.tp, t.tp + t.fn, fpr, t.fp, t.fp + t.tn, cat, t.cat_ok, t.tp);
     assert_true(t.tp + t.fn >= 10 && t.fp + t.tn >= 10);
-    assert_true(recall >= min_recall);
-    assert_true(fpr <= max_fpr);
-    assert_true(cat >= min_cat);
-}
-
-/* The targets: recall >= 98%, false positives <= 5%, category >= 90%. */
-static void score_set(const char *path)
-{
-    score_set_at(path, 0.98, 0.05, 0.90);
+    assert_true(recall >= 0.98);
+    assert_true(fpr <= 0.05);
+    assert_true(cat >= 0.90);
 }
 
 static void test_dev_set_meets_recall_false_positive_and_category_targets(void **state)
@@ -1101,16 +1095,25 @@ static void test_own_s7_hard_case_set_meets_recall_false_positive_and_category_t
     score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-own-hardcases-s7.jsonl");
 }
 
-/* Blind batches nobody tuned a rule or trained the learned scorer on (s7d, s7e: 240 lines by two
- * independent authors; v9l, v9m: 300 lines by two more). s7d/s7e chose the thresholds that
- * combine rules and scorer (docs/emergency.md); v9l/v9m were scored once, untouched:
- * recall 0.971 (135/139), false positives 1.2% (2/161), category 0.955 - the 98% recall target
- * is NOT met on them, so this test holds the line where it is rather than at the target. */
-static void test_untouched_blind_batches_keep_their_measured_scores(void **state)
+/* Blind batches by independent authors who saw only the policy and the dev set. s7d/s7e
+ * (240 lines) chose the thresholds that combine rules and scorer; nothing was ever trained
+ * on them. x9s/x9t (320 lines) were scored once, untouched, with the shipped scorer: recall
+ * 0.987 (148/150), false positives 2.4% (4/170), category 0.973 (docs/emergency.md). */
+static void test_untouched_blind_batches_meet_the_targets(void **state)
 {
     (void)state;
-    score_set_at(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-s7de.jsonl", 0.98, 0.05, 0.90);
-    score_set_at(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-v9lm.jsonl", 0.965, 0.05, 0.90);
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-s7de.jsonl");
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-x9st.jsonl");
+}
+
+/* Blind batches scored once before the scorer was trained on them (first scores: v9l/v9m
+ * recall 0.971, false positives 1.2%, category 0.955; w9n/w9o recall 0.979, false positives
+ * 4.6%, category 0.986); kept as regression sets. */
+static void test_earlier_blind_batches_meet_the_targets(void **state)
+{
+    (void)state;
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-v9lm.jsonl");
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-w9no.jsonl");
 }
 
 int main(void)
@@ -1158,7 +1161,8 @@ int main(void)
         cmocka_unit_test(test_blind_s7_set_meets_recall_false_positive_and_category_targets),
         cmocka_unit_test(
             test_own_s7_hard_case_set_meets_recall_false_positive_and_category_targets),
-        cmocka_unit_test(test_untouched_blind_batches_keep_their_measured_scores),
+        cmocka_unit_test(test_untouched_blind_batches_meet_the_targets),
+        cmocka_unit_test(test_earlier_blind_batches_meet_the_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
