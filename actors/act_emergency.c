@@ -4704,12 +4704,9 @@ void act_emg_classify(const char *text, size_t len, act_emg_industry_t industry,
         snprintf(cue, sizeof(cue), "learned: \"%.50s\"", m.evidence);
         memcpy(out->cues[out->ncues++], cue, sizeof(cue));
     }
-    /* >= 0.5 exactly when an emergency; higher the surer the scorer is. */
-    out->score = out->emergency ? 0.5 + 0.5 * (1.0 - pnone) : 0.5 * (1.0 - pnone);
-    if (out->emergency && out->score < 0.5)
-        out->score = 0.5;
-    if (!out->emergency && out->score >= 0.5)
-        out->score = 0.49;
+    /* >= 0.5 exactly when an emergency (below 0.49 otherwise, so no rounding blurs the
+     * line); higher the surer the scorer is. */
+    out->score = out->emergency ? 0.5 + 0.5 * (1.0 - pnone) : 0.49 * (1.0 - pnone);
 }
 
 bool act_emg_selfcheck(void)
