@@ -509,6 +509,7 @@ static const lex_entry_t lexicon[] = {
     W("celsius", 0, M(TC)),
     S("centigrad", 0, M(TC)),
     W("centimetros", K(DEPTH), 0),
+    S("cerebral", K(VULN), 0),
     S("cerill", K(GASODOR), 0),
     N("cero", 0),
     W("cerramos", 0, M(SHUT)),
@@ -1150,6 +1151,7 @@ static const lex_entry_t lexicon[] = {
     S("oxyg", K(VULN), 0),
     S("pacemaker", K(VULN), 0),
     W("pain", 0, M(PAIN)),
+    W("palsy", K(VULN), 0),
     W("panel", K(PANEL), 0),
     W("panels", K(PANEL), 0),
     W("para", 0, M(STOP)),
@@ -3641,6 +3643,11 @@ static int age_at(const doc_t *d, int i, bool *months)
         if (*months && !teq(d, e + 1, "old") && !tm(d, i - 1, M(DE)) &&
             near_k(d, i, -3, 4, K(VULN)) < 0)
             return -1;
+        /* "my six month old", "our two year old": a child, whatever appliance came before. */
+        if (teq(d, e + 1, "old") &&
+            (teq(d, i - 1, "my") || teq(d, i - 1, "our") || teq(d, i - 1, "his") ||
+             teq(d, i - 1, "her") || teq(d, i - 1, "their")))
+            return d->t[i].num;
         /* "the furnace is one year old", "hace un año", "lived here 70 years": not a person's
          * age. */
         if (near_k(d, i, -4, -1,

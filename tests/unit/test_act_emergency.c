@@ -927,6 +927,27 @@ static void test_temperature_forms_said_by_callers_are_read(void **state)
     EXPECT_ALL(temperature_forms);
 }
 
+/* Who is vulnerable: a baby named by age right after an appliance ("the ac's been blowing hot
+ * air all day, my six month old"), and a medically fragile child. */
+static const utterance_t vulnerable_people[] = {
+    {"it's ninety seven degrees inside, the ac's been blowing hot air all day, my six month old's "
+     "been fussy",
+     IND_HVAC, LANG_EN, ACT_EMG_NO_COOLING_DANGER},
+    {"my daughter has cerebral palsy and can't regulate her temperature, the furnace died and it's "
+     "forty eight in her room",
+     IND_HVAC, LANG_EN, ACT_EMG_NO_HEAT_DANGER},
+    {"mi hijo tiene parálisis cerebral y se nos descompuso la calefacción, la casa está helada",
+     IND_HVAC, LANG_ES, ACT_EMG_NO_HEAT_DANGER},
+    {"the ac's been weak all week, my six month old and i are fine, it's seventy five out",
+     IND_HVAC, LANG_EN, ACT_EMG_NONE},
+};
+
+static void test_babies_named_by_age_and_medically_fragile_people_are_vulnerable(void **state)
+{
+    (void)state;
+    EXPECT_ALL(vulnerable_people);
+}
+
 static void test_a_negation_covers_only_its_own_hazard(void **state)
 {
     (void)state;
@@ -1150,6 +1171,7 @@ int main(void)
         cmocka_unit_test(test_word_table_is_in_lookup_order),
         cmocka_unit_test(test_symptom_shock_water_and_regional_word_families_are_understood),
         cmocka_unit_test(test_temperature_forms_said_by_callers_are_read),
+        cmocka_unit_test(test_babies_named_by_age_and_medically_fragile_people_are_vulnerable),
         cmocka_unit_test(test_a_negation_covers_only_its_own_hazard),
         cmocka_unit_test(test_chirps_static_tool_sparks_fears_and_slang_are_not_emergencies),
         cmocka_unit_test(test_stopped_since_is_over_and_right_now_is_live),
