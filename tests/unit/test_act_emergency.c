@@ -1127,6 +1127,9 @@ static void test_untouched_blind_batches_meet_the_targets(void **state)
     score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-s7de.jsonl");
     score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-x9st.jsonl");
     score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-y10yz.jsonl");
+    /* t10u (200 lines, a fifth author), scored once with the final classifier: 1.000 / 0% /
+     * 0.944. */
+    score_set(SAI_SOURCE_DIR "/tests/fixtures/emergency-blind-t10u.jsonl");
 }
 
 /* Blind batches scored once before the scorer was trained on them (first scores: v9l/v9m
