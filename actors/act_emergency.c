@@ -1755,7 +1755,7 @@ static char latin1_base(uint32_t cp)
 
 /* Decodes one UTF-8 sequence at s (n > 0 bytes left); returns its length, 1 for an invalid byte
  * (*cp = 0xFFFD). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+size_t act_emg_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
     size_t len;
@@ -1885,7 +1885,7 @@ static void doc_tokenize(doc_t *d, const char *text, size_t len)
     memset(d->clause_q, 0, sizeof d->clause_q);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t step = utf8_next(s + i, len - i, &cp);
+        size_t step = act_emg_utf8_next(s + i, len - i, &cp);
         unsigned char prev = i > 0 ? s[i - 1] : ' ';
         unsigned char next = i + step < len ? s[i + step] : ' ';
         i += step;

@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     ACT_EMG_NONE = 0,
@@ -101,6 +102,11 @@ bool act_emg_industry_parse(const char *s, act_emg_industry_t *out);
 /* Parses a category name as act_emg_category_name writes it ("none" included). False if
  * unknown; *out untouched. */
 bool act_emg_category_parse(const char *s, act_emg_category_t *out);
+
+/* Decodes one UTF-8 code point at s[0..n) (n >= 1) into *cp and returns the bytes used
+ * (>= 1). An invalid or truncated sequence is one byte of U+FFFD, so callers that treat
+ * non-letters as separators need no special case. Shared by both halves of the classifier. */
+size_t act_emg_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* True if the internal word table is in the order its binary search needs (for tests). */
 bool act_emg_selfcheck(void);

@@ -65,44 +65,6 @@ static char latin_base(uint32_t cp)
     return 0;
 }
 
-/* Decodes one UTF-8 code point at s[0..n); returns bytes used (>= 1). An invalid
- * sequence is one byte of code point 0 (a separator). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xe0) == 0xc0) {
-        len = 2;
-        v = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3;
-        v = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4;
-        v = c & 0x07;
-    } else {
-        *cp = 0;
-        return 1;
-    }
-    if (len > n) {
-        *cp = 0;
-        return 1;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *cp = 0;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    *cp = v;
-    return len;
-}
-
 typedef struct {
     char w[EMG_MAX_WORDS][EMG_MAX_WORD_LEN + 1];
     uint8_t len[EMG_MAX_WORDS];
@@ -120,7 +82,7 @@ static bool words_split(const char *text, size_t len, words_t *ws)
     ws->n = 0;
     while (i < len && ws->n < EMG_MAX_WORDS) {
         uint32_t cp;
-        i += utf8_decode(s + i, len - i, &cp);
+        i += act_emg_utf8_next(s + i, len - i, &cp);
         char c = 0;
         if (cp < 0x80) {
             if (cp >= 'A' && cp <= 'Z')
@@ -160,7 +122,7 @@ static bool words_split(const char *text, size_t len, words_t *ws)
         return false;
     while (i < len) {
         uint32_t cp;
-        i += utf8_decode(s + i, len - i, &cp);
+        i += act_emg_utf8_next(s + i, len - i, &cp);
         if ((cp < 0x80 && ((cp | 0x20) - 'a' < 26 || cp - '0' < 10)) ||
             (cp >= 0x80 && latin_base(cp)))
             return false;
