@@ -213,8 +213,8 @@ static void state_save(call_t *c)
 
 /* Routine changes (transcripts, tool calls): the first write goes at once (a
  * restart must find the call's tenant), later ones are gathered for
- * STATE_FLUSH_MS. A call's events
- * come a few hundred milliseconds apart, so this saves most of its writes. */
+ * STATE_FLUSH_MS. A call's events come a few hundred milliseconds apart, so
+ * this saves most of its writes. */
 static void state_save_soon(call_t *c)
 {
     if (!c->state_saved) {
@@ -1144,13 +1144,8 @@ static void call_handle(eng_actor_t *self, eng_msg_t *msg)
     switch (msg->type) {
     case ENG_MSG_REDIS_REPLY: {
         eng_redis_reply_msg_t *r = (eng_redis_reply_msg_t *)msg;
-        if (msg->corr == 0) {
-            if (r->err != ENG_OK)
-                eng_counter_add(c->router->m_redis_write_errors, 1);
-            return;
-        }
-        if (msg->corr != c->corr)
-            return; /* a step we abandoned */
+        if (msg->corr == 0 || msg->corr != c->corr)
+            return; /* a step we abandoned (writes send no replies: redis_fire) */
         if (c->op == OP_RESOLVE)
             resolve_on_redis(c, r);
         else if (c->op == OP_REHYDRATE)
@@ -1356,8 +1351,10 @@ act_call_router_t *act_call_router_new(eng_loop_t *loop, const act_call_config_t
                                          "Tenant resolution through the Redis cache");
     r->m_cache_miss = eng_metrics_counter(m, "serviceai_tenant_cache_total", "result=\"miss\"",
                                           "Tenant resolution through the Redis cache");
-    r->m_redis_write_errors = eng_metrics_counter(m, "serviceai_call_state_write_errors_total",
-                                                  NULL, "Hot-state writes to Redis that failed");
+    r->m_redis_write_errors =
+        eng_metrics_counter(m, "serviceai_call_state_write_errors_total", NULL,
+                            "Hot-state writes Redis refused at once (later failures: "
+                            "serviceai_redis_unanswered_errors_total)");
     r->id = eng_actor_spawn(loop, SCH_CALL_ROUTER_NAME, &router_ops, r);
     return r;
 }
