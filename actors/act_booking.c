@@ -435,7 +435,48 @@ static bool is_setup_kind(const char *kind)
            strcmp(kind, "hours") == 0 || strcmp(kind, "closure") == 0;
 }
 
-static void add_row(booking_t *b, const eng_pg_result_t *r, int i);
+/* One row of a load: set-up, busy time, the caller's appointments, a repeat, the customer. */
+static void add_row(booking_t *b, const eng_pg_result_t *r, int i)
+{
+    row_t x = {r, i, 0};
+    const char *kind = rv(x, 0);
+    if (strcmp(kind, "busy") == 0) {
+        /* Inactive technicians are not in the calendar: their time does not matter. */
+        (void)act_avail_add_busy(b->avail, rv(x, 1), rnum64(x, 2), rnum64(x, 3));
+    } else if (strcmp(kind, "service") == 0) {
+        act_avail_service_t s = {.id = rv(x, 1),
+                                 .name = rv(x, 2),
+                                 .name_es = rv(x, 3),
+                                 .aliases = rv(x, 4),
+                                 .duration_min = (int)rnum(x, 5),
+                                 .buffer_min = (int)rnum(x, 6),
+                                 .is_emergency = strcmp(rv(x, 7), "t") == 0,
+                                 .skill = rv(x, 8)};
+        (void)act_avail_add_service(b->avail, &s);
+    } else if (strcmp(kind, "tech") == 0) {
+        (void)act_avail_add_tech(b->avail, rv(x, 1), rv(x, 2), rv(x, 3));
+    } else if (strcmp(kind, "hours") == 0) {
+        if (act_avail_add_hours(b->avail, (int)rnum(x, 1), (int)rnum(x, 2), (int)rnum(x, 3)) !=
+            ENG_OK)
+            ENG_WARN(b->loop, "booking.bad_hours", "tenant=%s", b->job->tenant.id);
+    } else if (strcmp(kind, "closure") == 0) {
+        if (act_avail_add_closure(b->avail, (int)rnum(x, 1), (int)rnum(x, 2)) != ENG_OK)
+            ENG_WARN(b->loop, "booking.bad_closure", "tenant=%s", b->job->tenant.id);
+    } else if (strcmp(kind, "appt") == 0 && b->nappts < MAX_APPTS) {
+        appt_t *a = &b->appts[b->nappts++];
+        snprintf(a->id, sizeof(a->id), "%s", rv(x, 1));
+        snprintf(a->service_id, sizeof(a->service_id), "%s", rv(x, 2));
+        snprintf(a->tech_id, sizeof(a->tech_id), "%s", rv(x, 3));
+        a->service_name = eng_xstrdup(rv(x, 4));
+        a->service_name_es = eng_xstrdup(rv(x, 5));
+        a->start_ms = rnum64(x, 6);
+        a->held_end_ms = rnum64(x, 7);
+    } else if (strcmp(kind, "repeat") == 0) {
+        b->repeat = (row_t){r, i, 1};
+    } else if (strcmp(kind, "customer") == 0) {
+        b->customer = (row_t){r, i, 1};
+    }
+}
 
 /* Builds the calendar and the caller's appointments from the load (and the
  * cached set-up rows when the load skipped them); false when the tenant is
@@ -467,51 +508,6 @@ static bool build_avail(booking_t *b, const eng_pg_result_msg_t *m)
     for (int i = 1; i < eng_pg_ntuples(r); i++)
         add_row(b, r, i);
     return true;
-}
-
-/* One row of a load: set-up, busy time, the caller's appointments, a repeat, the customer. */
-static void add_row(booking_t *b, const eng_pg_result_t *r, int i)
-{
-    {
-        row_t x = {r, i, 0};
-        const char *kind = rv(x, 0);
-        if (strcmp(kind, "busy") == 0) {
-            /* Inactive technicians are not in the calendar: their time does not matter. */
-            (void)act_avail_add_busy(b->avail, rv(x, 1), rnum64(x, 2), rnum64(x, 3));
-        } else if (strcmp(kind, "service") == 0) {
-            act_avail_service_t s = {.id = rv(x, 1),
-                                     .name = rv(x, 2),
-                                     .name_es = rv(x, 3),
-                                     .aliases = rv(x, 4),
-                                     .duration_min = (int)rnum(x, 5),
-                                     .buffer_min = (int)rnum(x, 6),
-                                     .is_emergency = strcmp(rv(x, 7), "t") == 0,
-                                     .skill = rv(x, 8)};
-            (void)act_avail_add_service(b->avail, &s);
-        } else if (strcmp(kind, "tech") == 0) {
-            (void)act_avail_add_tech(b->avail, rv(x, 1), rv(x, 2), rv(x, 3));
-        } else if (strcmp(kind, "hours") == 0) {
-            if (act_avail_add_hours(b->avail, (int)rnum(x, 1), (int)rnum(x, 2), (int)rnum(x, 3)) !=
-                ENG_OK)
-                ENG_WARN(b->loop, "booking.bad_hours", "tenant=%s", b->job->tenant.id);
-        } else if (strcmp(kind, "closure") == 0) {
-            if (act_avail_add_closure(b->avail, (int)rnum(x, 1), (int)rnum(x, 2)) != ENG_OK)
-                ENG_WARN(b->loop, "booking.bad_closure", "tenant=%s", b->job->tenant.id);
-        } else if (strcmp(kind, "appt") == 0 && b->nappts < MAX_APPTS) {
-            appt_t *a = &b->appts[b->nappts++];
-            snprintf(a->id, sizeof(a->id), "%s", rv(x, 1));
-            snprintf(a->service_id, sizeof(a->service_id), "%s", rv(x, 2));
-            snprintf(a->tech_id, sizeof(a->tech_id), "%s", rv(x, 3));
-            a->service_name = eng_xstrdup(rv(x, 4));
-            a->service_name_es = eng_xstrdup(rv(x, 5));
-            a->start_ms = rnum64(x, 6);
-            a->held_end_ms = rnum64(x, 7);
-        } else if (strcmp(kind, "repeat") == 0) {
-            b->repeat = (row_t){r, i, 1};
-        } else if (strcmp(kind, "customer") == 0) {
-            b->customer = (row_t){r, i, 1};
-        }
-    }
 }
 
 /* ------------------------------------------------------------------ shared steps */
