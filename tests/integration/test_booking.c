@@ -1112,11 +1112,74 @@ static void test_rls_a_tenant_sees_and_writes_only_its_own_booking_rows(void **s
     exec_ok(fx->pq, "ROLLBACK");
 }
 
+/*
+ * The booking functions keep one plan per statement per session (0005), made
+ * on the session's first call with the statistics of that moment. A session
+ * that starts while appointments is near empty (a new deployment; here the
+ * test database) must still read appointments and customers through their
+ * indexes, or every later booking scans every tenant's appointments (0007).
+ * Counted with the transaction's own table statistics, so no timing involved.
+ */
+static void test_booking_reads_use_indexes_even_when_planned_on_an_empty_table(void **state)
+{
+    fx_t *fx = *state;
+    tenant_t t = make_tenant(fx, "Fresh Plans Air", "America/Chicago", SCH_LANG_EN, 2);
+    PGconn *pq = pg_connect(fx->conninfo); /* a new session: nothing planned yet */
+    assert_non_null(pq);
+    char caller[20];
+    new_phone(fx, caller);
+    const char *pt[] = {t.id};
+    exec_ok(pq, "BEGIN");
+    exec_ok(pq, "SET LOCAL ROLE serviceai_app");
+    PQclear(query_ok(pq, "SELECT set_config('app.tenant_id', $1, true)", 1, pt));
+    const char *pctx[] = {t.id, caller};
+    PQclear(query_ok(pq,
+                     "SELECT * FROM sai_booking_context($1::uuid, "
+                     "(extract(epoch FROM now()) * 1000)::bigint, $2, 'tc-plan-0', 15)",
+                     2, pctx));
+    const char *pb[] = {t.id, caller, t.service_ac};
+    PGresult *res = query_ok(pq,
+                             "SELECT r.status, r.appointment_id FROM sai_book($1::uuid, $2, "
+                             "'Plan Caller', '1 Oak Street', $3::uuid, "
+                             "date_trunc('hour', now()) + interval '2 days', 'tc-plan-1', "
+                             "'call-plan', '', 'en') r",
+                             3, pb);
+    assert_string_equal(PQgetvalue(res, 0, 0), "booked");
+    char id[37];
+    snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    const char *pr[] = {t.id, caller, id};
+    res = query_ok(pq,
+                   "SELECT r.status, r.appointment_id FROM sai_reschedule($1::uuid, $2, "
+                   "$3::uuid, date_trunc('hour', now()) + interval '3 days', 'tc-plan-2', "
+                   "'call-plan') r",
+                   3, pr);
+    assert_string_equal(PQgetvalue(res, 0, 0), "rescheduled");
+    snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    const char *pc[] = {t.id, caller, id};
+    res = query_ok(pq,
+                   "SELECT r.status FROM sai_cancel($1::uuid, $2, $3::uuid, 'plans test', "
+                   "'tc-plan-3', 'call-plan') r",
+                   3, pc);
+    assert_string_equal(PQgetvalue(res, 0, 0), "cancelled");
+    PQclear(res);
+    long scans = count_rows(pq,
+                            "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables "
+                            "WHERE relname IN ('appointments', 'customers')",
+                            0, NULL);
+    exec_ok(pq, "COMMIT");
+    PQfinish(pq);
+    assert_int_equal(scans, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_check_availability_offers_the_three_soonest_slots_with_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_booking_reads_use_indexes_even_when_planned_on_an_empty_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_availability_without_a_service_asks_which_one,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
