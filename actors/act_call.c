@@ -44,6 +44,8 @@ enum {
  * this often per call; what a restart needs (the tenant, an emergency, the end)
  * is written at once. */
 #define STATE_FLUSH_MS 1000
+/* An ended call's hot state stays this long for the ops tool. */
+#define ENDED_STATE_TTL_S 600
 
 typedef enum {
     OP_NONE = 0,
@@ -188,27 +190,39 @@ static eng_err_t redis_get(call_t *c, const char *key)
                              lens);
 }
 
-/* Saves the hot state (call:{id}) and the live-calls index. */
-static void state_save(call_t *c)
+/* Writes the hot state (call:{id}) with a time to live of ttl_s, and files the
+ * call in the live-calls index (live) or takes it out. */
+static void state_write(call_t *c, int64_t ttl_s, bool live)
 {
-    if (!c->loaded)
-        return;
     eng_buf_t packed;
     eng_buf_init(&packed);
     sch_call_state_pack(&c->st, &packed);
     char key[300], ttl[32], score[32];
     snprintf(key, sizeof(key), "call:%s", c->st.call_id);
-    snprintf(ttl, sizeof(ttl), "%lld", (long long)state_ttl(c));
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_s);
     const char *set_argv[] = {"SET", key, packed.data, "EX", ttl};
     size_t set_lens[] = {3, strlen(key), packed.len, 2, strlen(ttl)};
     redis_fire(c, 5, set_argv, set_lens);
-    snprintf(score, sizeof(score), "%lld", (long long)c->st.last_event_ms);
-    const char *z_argv[] = {"ZADD", "calls:live", score, c->st.call_id};
-    size_t z_lens[] = {4, 10, strlen(score), strlen(c->st.call_id)};
-    redis_fire(c, 4, z_argv, z_lens);
+    if (live) {
+        snprintf(score, sizeof(score), "%lld", (long long)c->st.last_event_ms);
+        const char *z_argv[] = {"ZADD", "calls:live", score, c->st.call_id};
+        size_t z_lens[] = {4, 10, strlen(score), strlen(c->st.call_id)};
+        redis_fire(c, 4, z_argv, z_lens);
+    } else {
+        const char *z_argv[] = {"ZREM", "calls:live", c->st.call_id};
+        size_t z_lens[] = {4, 10, strlen(c->st.call_id)};
+        redis_fire(c, 3, z_argv, z_lens);
+    }
     eng_buf_deinit(&packed);
     c->state_saved = true;
     c->state_dirty = false;
+}
+
+/* Saves the hot state of a live call. */
+static void state_save(call_t *c)
+{
+    if (c->loaded)
+        state_write(c, state_ttl(c), true);
 }
 
 /* Routine changes (transcripts, tool calls): the first write goes at once (a
@@ -761,15 +775,19 @@ static void call_retire(call_t *c)
     c->op = OP_NONE;
     c->corr = 0;
     set_str(&c->st.status, "ended");
-    state_save(c);
-    char key[300];
-    snprintf(key, sizeof(key), "call:%s", c->st.call_id);
-    const char *eargv[] = {"EXPIRE", key, "600"};
-    size_t elens[] = {6, strlen(key), 3};
-    redis_fire(c, 3, eargv, elens);
-    const char *zargv[] = {"ZREM", "calls:live", c->st.call_id};
-    size_t zlens[] = {4, 10, strlen(c->st.call_id)};
-    redis_fire(c, 3, zargv, zlens);
+    if (c->loaded) {
+        state_write(c, ENDED_STATE_TTL_S, false); /* one SET and a ZREM: no ZADD, no EXPIRE */
+    } else { /* whatever an earlier engine wrote goes the same way */
+        char key[300], ttl[32];
+        snprintf(key, sizeof(key), "call:%s", c->st.call_id);
+        snprintf(ttl, sizeof(ttl), "%d", ENDED_STATE_TTL_S);
+        const char *eargv[] = {"EXPIRE", key, ttl};
+        size_t elens[] = {6, strlen(key), strlen(ttl)};
+        redis_fire(c, 3, eargv, elens);
+        const char *zargv[] = {"ZREM", "calls:live", c->st.call_id};
+        size_t zlens[] = {4, 10, strlen(c->st.call_id)};
+        redis_fire(c, 3, zargv, zlens);
+    }
     eng_actor_stop(c->loop, c->self);
 }
 

@@ -565,6 +565,34 @@ static void test_end_of_call_report_is_persisted_with_its_tenant(void **state)
     free(reason);
     free(transcript);
     free(caller);
+
+    /* Once saved, the call leaves the live list; its last state stays for the ops tool, marked
+     * ended, for ten minutes. */
+    char *out = NULL;
+    bool listed = true;
+    for (int i = 0; i < 50 && listed; i++) {
+        free(out);
+        assert_int_equal(run_capture(&out, "'%s' calls --json", SAI_OPS_BINARY), 0);
+        listed = strstr(out, id) != NULL;
+        if (listed)
+            usleep(50000);
+    }
+    free(out);
+    assert_false(listed);
+    assert_int_equal(run_capture(&out, "'%s' call '%s' --json", SAI_OPS_BINARY, id), 0);
+    json_t *st = json_loads(out, 0, NULL);
+    assert_non_null(st);
+    assert_string_equal(json_string_value(json_object_get(st, "status")), "ended");
+    json_decref(st);
+    free(out);
+    char host[128];
+    int port = 0, db = 0;
+    assert_true(eng_redis_url_parse(getenv("SERVICEAI_REDIS_URL"), host, sizeof(host), &port, &db));
+    assert_int_equal(
+        run_capture(&out, "redis-cli -h %s -p %d -n %d TTL 'call:%s'", host, port, db, id), 0);
+    int ttl = atoi(out);
+    assert_true(ttl > 590 && ttl <= 600);
+    free(out);
 }
 
 /* The tool result for toolCallId in a tool-calls reply. */
