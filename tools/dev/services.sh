@@ -340,6 +340,10 @@ listen_addresses = '127.0.0.1'
 port = $pg_port
 unix_socket_directories = '$pg_sock'
 max_connections = 200
+# The engine keeps one generic plan per booking statement per connection (0005), replanned
+# when ANALYZE changes a table's statistics. Autovacuum's default one-minute nap left plans
+# made on an empty appointments table in use for a minute of load (docs/booking.md, 0007).
+autovacuum_naptime = 10s
 "
     if ((ephemeral)); then
         conf+="# --ephemeral: throwaway test data, durability off for speed
