@@ -190,6 +190,14 @@ static eng_err_t redis_get(call_t *c, const char *key)
                              lens);
 }
 
+/* Takes the call out of the live-calls index. */
+static void live_index_remove(call_t *c)
+{
+    const char *argv[] = {"ZREM", "calls:live", c->st.call_id};
+    size_t lens[] = {4, 10, strlen(c->st.call_id)};
+    redis_fire(c, 3, argv, lens);
+}
+
 /* Writes the hot state (call:{id}) with a time to live of ttl_s, and files the
  * call in the live-calls index (live) or takes it out. */
 static void state_write(call_t *c, int64_t ttl_s, bool live)
@@ -209,9 +217,7 @@ static void state_write(call_t *c, int64_t ttl_s, bool live)
         size_t z_lens[] = {4, 10, strlen(score), strlen(c->st.call_id)};
         redis_fire(c, 4, z_argv, z_lens);
     } else {
-        const char *z_argv[] = {"ZREM", "calls:live", c->st.call_id};
-        size_t z_lens[] = {4, 10, strlen(c->st.call_id)};
-        redis_fire(c, 3, z_argv, z_lens);
+        live_index_remove(c);
     }
     eng_buf_deinit(&packed);
     c->state_saved = true;
@@ -784,9 +790,7 @@ static void call_retire(call_t *c)
         const char *eargv[] = {"EXPIRE", key, ttl};
         size_t elens[] = {6, strlen(key), strlen(ttl)};
         redis_fire(c, 3, eargv, elens);
-        const char *zargv[] = {"ZREM", "calls:live", c->st.call_id};
-        size_t zlens[] = {4, 10, strlen(c->st.call_id)};
-        redis_fire(c, 3, zargv, zlens);
+        live_index_remove(c);
     }
     eng_actor_stop(c->loop, c->self);
 }
@@ -1204,9 +1208,7 @@ static void call_handle(eng_actor_t *self, eng_msg_t *msg)
         if (idle >= limit && c->op == OP_NONE) {
             ENG_INFO(c->loop, "call.idle_stop", "call=%s idle_ms=%lld", c->st.call_id,
                      (long long)idle);
-            const char *zargv[] = {"ZREM", "calls:live", c->st.call_id};
-            size_t zlens[] = {4, 10, strlen(c->st.call_id)};
-            redis_fire(c, 3, zargv, zlens);
+            live_index_remove(c);
             eng_actor_stop(c->loop, c->self);
             return;
         }

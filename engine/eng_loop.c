@@ -405,11 +405,11 @@ eng_loop_t *eng_loop_new(const eng_loop_opts_t *opts)
      * into at most one epoll_ctl before it waits: ~7.7 calls per webhook
      * without it. Its one caveat, fds shared through dup(), does not arise here. */
     struct event_config *ecfg = event_config_new();
-    if (ecfg)
+    if (ecfg) {
         (void)event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-    loop->base = ecfg ? event_base_new_with_config(ecfg) : NULL;
-    if (ecfg)
+        loop->base = event_base_new_with_config(ecfg);
         event_config_free(ecfg);
+    }
     if (!loop->base) {
         eng_log(NULL, ENG_LOG_ERROR, "loop.start_failed", "reason=%s", "event_base_new");
         abort();
