@@ -81,6 +81,11 @@ struct eng_redis {
     struct event *cmd_timer;  /* earliest pending deadline */
     struct event *conn_timer; /* connect timeout (CONNECTING) or backoff (BACKOFF) */
     struct event *reap_ev;    /* zero timeout: frees `doomed` after the callback unwinds */
+    /* Writes the commands queued since the last write (see add_write_gathered). */
+    struct event *flush_ev;
+    void (*adapter_add_write)(void *privdata); /* the libevent adapter's own addWrite */
+    bool cmd_urgent; /* the command being queued is not BACKGROUND: write it this turn */
+    bool flushing;   /* inside flush_cb: hiredis's own write-interest requests pass through */
 
     unsigned attempt;    /* consecutive failed connections, drives the backoff */
     bool connected_once; /* later connects count as reconnects */
@@ -310,6 +315,49 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Gathered writes. hiredis asks for write interest after every command
+ * (addWrite), then writes when epoll says the socket is writable: two
+ * epoll_ctl calls, a loop wake-up and a write(2) per turn that queued
+ * anything, and a Redis wake-up for each. Instead, commands are written by
+ * flush_cb, which the loop runs without touching epoll: later in this turn
+ * when a queued command is LIVE or TIMER (someone is waiting for it, so it
+ * goes out with whatever the turn queued before it), or GATHER_MS later when
+ * all are BACKGROUND (hot-state writes nobody waits for: a millisecond's
+ * worth go out in one write and Redis reads them in one wake-up). Only
+ * when the socket cannot take everything does hiredis get real write interest
+ * (flushing is set then), as it does while connecting.
+ */
+#define GATHER_MS 1
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    eng_redis_t *r = arg;
+    if (!r->ac || !(r->ac->c.flags & REDIS_CONNECTED))
+        return; /* dropped since: a new connection writes once it is up */
+    r->flushing = true;
+    redisAsyncHandleWrite(r->ac); /* may drop the connection: disconnect_cb runs as usual */
+    r->flushing = false;
+}
+
+static void add_write_gathered(void *privdata)
+{
+    redisLibeventEvents *e = privdata;
+    redisAsyncContext *ac = e->context;
+    eng_redis_t *r = ac->data;
+    if (r->flushing || ac != r->ac || !(ac->c.flags & REDIS_CONNECTED)) {
+        r->adapter_add_write(privdata);
+        return;
+    }
+    if (r->cmd_urgent) {
+        event_active(r->flush_ev, EV_TIMEOUT, 0); /* no-op when already active */
+    } else if (!evtimer_pending(r->flush_ev, NULL)) {
+        timer_arm_ms(r->flush_ev, GATHER_MS);
+    }
+}
+
+/*
  * Detaches the current connection, answers everything pending on it, frees it
  * (or, inside a hiredis callback, defers the free to reap_ev: hiredis must
  * never free a context under its own feet) and schedules a reconnect.
@@ -321,6 +369,7 @@ static void conn_drop(eng_redis_t *r, eng_err_t err, const char *reason)
 
     r->ac = NULL;
     evtimer_del(r->conn_timer);
+    event_del(r->flush_ev);
     /* Losing a serving connection is news; failing again during an outage is not. */
     eng_log(r->loop, r->state == CONN_READY || !r->outage_logged ? ENG_LOG_WARN : ENG_LOG_DEBUG,
             "redis.disconnected", "addr=%s reason=%s pending=%zu", r->addr,
@@ -434,6 +483,7 @@ static void connect_cb(const redisAsyncContext *cac, int status)
     const char *argv[2] = {"SELECT", dbtxt};
     size_t argvlen[2] = {6, strlen(dbtxt)};
     r->state = CONN_SELECTING;
+    r->cmd_urgent = true;
     if (redisAsyncCommandArgv(r->ac, reply_cb, r, 2, argv, argvlen) != REDIS_OK) {
         conn_drop(r, ENG_ERR_DISCONNECTED, "cannot send SELECT");
         goto out;
@@ -501,6 +551,8 @@ static void conn_begin(eng_redis_t *r)
         backoff_schedule(r);
         return;
     }
+    r->adapter_add_write = ac->ev.addWrite;
+    ac->ev.addWrite = add_write_gathered;
     redisAsyncSetConnectCallback(ac, connect_cb);
     redisAsyncSetDisconnectCallback(ac, disconnect_cb);
     r->ac = ac;
@@ -546,7 +598,8 @@ eng_redis_t *eng_redis_new(eng_loop_t *loop, const char *url, const eng_redis_op
     r->cmd_timer = evtimer_new(base, cmd_timer_cb, r);
     r->conn_timer = evtimer_new(base, conn_timer_cb, r);
     r->reap_ev = evtimer_new(base, reap_cb, r);
-    if (!r->cmd_timer || !r->conn_timer || !r->reap_ev)
+    r->flush_ev = evtimer_new(base, flush_cb, r);
+    if (!r->cmd_timer || !r->conn_timer || !r->reap_ev || !r->flush_ev)
         abort(); /* libevent fails only when out of memory */
 
     eng_metrics_t *m = eng_loop_metrics(loop);
@@ -588,6 +641,7 @@ void eng_redis_free(eng_redis_t *r)
     event_free(r->cmd_timer);
     event_free(r->conn_timer);
     event_free(r->reap_ev);
+    event_free(r->flush_ev);
     free(r);
 }
 
@@ -610,6 +664,7 @@ eng_err_t eng_redis_command(eng_redis_t *r, eng_actor_id_t to, uint64_t corr, en
      * its fallback now than by a queue that drains whenever Redis returns.
      * The answer still travels as a message, so callers have one code path.
      */
+    r->cmd_urgent = cls != ENG_CLASS_BACKGROUND;
     if (r->state != CONN_READY || !r->ac ||
         redisAsyncCommandArgv(r->ac, reply_cb, r, argc, (const char **)argv, argvlen) != REDIS_OK) {
         reply_deliver(r, to, corr, cls, ENG_ERR_UNAVAILABLE, NULL);

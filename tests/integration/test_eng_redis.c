@@ -314,24 +314,36 @@ static void client_up(fx_t *fx, const char *url, const eng_redis_opts_t *opts)
     await_connected(fx, 5000);
 }
 
-/* Sends a command built from NUL-terminated words (NULL-terminated list). */
-static void send_words(fx_t *fx, uint64_t corr, ...)
+static void send_words_va(fx_t *fx, eng_actor_id_t to, uint64_t corr, eng_class_t cls, va_list ap)
 {
     const char *argv[16];
     size_t argvlen[16];
     int argc = 0;
-    va_list ap;
-    va_start(ap, corr);
     const char *w;
     while ((w = va_arg(ap, const char *)) != NULL && argc < 16) {
         argv[argc] = w;
         argvlen[argc] = strlen(w);
         argc++;
     }
+    assert_int_equal(eng_redis_command(fx->redis, to, corr, cls, argc, argv, argvlen), ENG_OK);
+}
+
+/* Sends a LIVE command built from NUL-terminated words (NULL-terminated list). */
+static void send_words(fx_t *fx, uint64_t corr, ...)
+{
+    va_list ap;
+    va_start(ap, corr);
+    send_words_va(fx, fx->collector, corr, ENG_CLASS_LIVE, ap);
     va_end(ap);
-    assert_int_equal(
-        eng_redis_command(fx->redis, fx->collector, corr, ENG_CLASS_LIVE, argc, argv, argvlen),
-        ENG_OK);
+}
+
+/* The same as a BACKGROUND command; to 0 is fire-and-forget. */
+static void send_background(fx_t *fx, eng_actor_id_t to, uint64_t corr, ...)
+{
+    va_list ap;
+    va_start(ap, corr);
+    send_words_va(fx, to, corr, ENG_CLASS_BACKGROUND, ap);
+    va_end(ap);
 }
 
 static const char *key(fx_t *fx, const char *name, char *buf, size_t bufsz)
@@ -511,6 +523,47 @@ static void test_pipelined_commands_come_back_in_order_one_reply_each(void **sta
     assert_int_equal(counter_value(fx, "serviceai_redis_commands_total") - before, N);
     send_words(fx, N + 1, "DEL", k, NULL);
     await_reply(fx, N + 1, 2000);
+}
+
+/*
+ * BACKGROUND commands are gathered for a moment and written together; LIVE
+ * ones go out in the same loop turn. Either way nothing waits for another
+ * command to carry it, and Redis sees them in the order they were sent.
+ */
+static void test_background_commands_go_out_without_a_live_command_to_carry_them(void **state)
+{
+    fx_t *fx = *state;
+    char k[128];
+    enum { N = 20 };
+    client_up(fx, fx->dev_url, NULL);
+    key(fx, "gathered", k, sizeof(k));
+    for (uint64_t i = 1; i <= N; i++)
+        send_background(fx, fx->collector, i, "INCR", k, NULL);
+    await_reply(fx, N, 2000);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(fx->col->replies[i]->hdr.corr, i + 1);
+        assert_int_equal(fx->col->replies[i]->err, ENG_OK);
+        assert_int_equal(fx->col->replies[i]->value.integer, (long long)i + 1);
+    }
+    send_words(fx, N + 1, "DEL", k, NULL);
+    await_reply(fx, N + 1, 2000);
+}
+
+static void test_live_command_sees_the_background_writes_sent_before_it(void **state)
+{
+    fx_t *fx = *state;
+    char k[128];
+    client_up(fx, fx->dev_url, NULL);
+    key(fx, "ordered", k, sizeof(k));
+    for (int i = 0; i < 5; i++)
+        send_background(fx, 0, 0, "INCR", k, NULL); /* fire-and-forget, like hot state */
+    send_words(fx, 1, "GET", k, NULL);
+    eng_redis_reply_msg_t *get = await_reply(fx, 1, 2000);
+    assert_int_equal(get->err, ENG_OK);
+    assert_int_equal(get->value.type, ENG_REDIS_STRING);
+    assert_string_equal(get->value.str, "5");
+    send_words(fx, 2, "DEL", k, NULL);
+    await_reply(fx, 2, 2000);
 }
 
 /* ---- behaviour without a server, and SELECT ---- */
@@ -797,6 +850,8 @@ int main(void)
         T(test_get_of_a_missing_key_returns_nil),
         T(test_server_error_reply_comes_back_as_redis_error),
         T(test_pipelined_commands_come_back_in_order_one_reply_each),
+        T(test_background_commands_go_out_without_a_live_command_to_carry_them),
+        T(test_live_command_sees_the_background_writes_sent_before_it),
         T(test_command_before_start_is_answered_unavailable_by_message),
         T(test_command_with_no_arguments_is_refused_without_a_reply),
         T(test_client_uses_the_database_named_in_the_url),
