@@ -80,7 +80,9 @@ bool eng_redis_connected(const eng_redis_t *r);
  * ENG_OK means exactly one reply message will be sent to `to` (none if to
  * is 0: fire-and-forget, a failure is then only counted in
  * serviceai_redis_unanswered_errors_total); ENG_ERR_INVALID (bad arguments)
- * means none will.
+ * means none will. A LIVE or TIMER command is written in the current loop
+ * turn; a BACKGROUND one may wait up to 1 ms to share a write with others.
+ * Either way commands reach Redis in the order they were sent.
  */
 eng_err_t eng_redis_command(eng_redis_t *r, eng_actor_id_t to, uint64_t corr, eng_class_t cls,
                             int argc, const char *const *argv, const size_t *argvlen) ENG_WUR;
